@@ -108,6 +108,11 @@ export interface VolumeInfo {
   sections?: Array<{ title: string; rows: Array<[string, string]> }>;
 }
 
+/**
+ * A mounted file system. Inode numbers are positive safe integers chosen by
+ * the plugin, stable for the life of the mount and decodable without state
+ * (a FUSE server hands them back long after the lookup that produced them).
+ */
 export interface Volume {
   /** The plugin's canonical name. */
   readonly fsType: string;

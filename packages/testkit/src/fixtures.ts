@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** The workspace root (packages/testkit/src → ../../..). */
+/** The workspace root (packages/testkit/{src,dist} → ../../..). */
 const workspaceRoot = resolve(here, '../../..');
 
 export function thirdPartyDir(): string {

@@ -1,8 +1,9 @@
 /**
- * Helpers for the workspace's tests (not published). Tests import TypeScript
- * from here directly; vitest compiles it.
+ * Helpers for the workspace's tests (not published). Built like the other
+ * packages, so that a test's child processes (a server run as another user)
+ * can import them as well as the tests themselves.
  */
-export { fixturePath, thirdPartyDir, thirdPartyImage } from './fixtures.ts';
-export { HostDirVolume } from './host-volume.ts';
-export { type RunResult, requireTool, run, tryRun } from './tools.ts';
-export { makeTree, type TreeSpec, tempDir } from './tree.ts';
+export { fixturePath, thirdPartyDir, thirdPartyImage } from './fixtures.js';
+export { HostDirVolume } from './host-volume.js';
+export { type RunResult, requireTool, run, tryRun } from './tools.js';
+export { makeTree, type TreeSpec, tempDir } from './tree.js';
