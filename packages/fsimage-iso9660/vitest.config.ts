@@ -1,3 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 60_000 } });
+export default packageTestConfig(fileURLToPath(new URL('.', import.meta.url)));
