@@ -13,7 +13,8 @@ export function builtEntryPath(): string {
 /** The built entry point (the test task builds the package first). */
 function builtEntry(): string {
   const entry = builtEntryPath();
-  if (!existsSync(entry)) throw new Error(`${entry} is missing: build the package first (pnpm --filter @x/lofi build)`);
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: build the package first (pnpm --filter @x/lofi build)`);
   return entry;
 }
 
