@@ -18,7 +18,7 @@ beforeAll(() => {
     'etc/motd': 'hello\n',
     'usr/lib/libc.so.1': 'ELF',
     'usr/lib/64': { symlink: '.' },
-    'lib': { symlink: 'usr/lib' },
+    lib: { symlink: 'usr/lib' },
     'bin/up': { symlink: '../usr/lib/../lib/libc.so.1' },
     'bin/chain1': { symlink: 'chain2' },
     'bin/chain2': { symlink: 'chain3' },
@@ -26,10 +26,10 @@ beforeAll(() => {
     'loop/a': { symlink: 'b' },
     'loop/b': { symlink: 'a' },
     'loop/self': { symlink: 'self' },
-    'dangling': { symlink: 'nowhere/at/all' },
-    'dirlink': { symlink: 'usr' },
+    dangling: { symlink: 'nowhere/at/all' },
+    dirlink: { symlink: 'usr' },
     'file-as-dir': { symlink: 'etc/motd/x' },
-    'empty': { dir: true },
+    empty: { dir: true },
   });
   fs = fileSystemOf(new HostDirVolume(root), { limits: { maxSymlinkDepth: 40 } });
 });
@@ -81,7 +81,8 @@ describe('path resolution agrees with the kernel', () => {
 
 describe('reads agree with the kernel', () => {
   it('readlink returns the stored target', () => {
-    for (const p of ['lib', 'bin/up', 'dangling', 'loop/a']) expect(fs.readlink(`/${p}`)).toBe(readlinkSync(join(root, p)));
+    for (const p of ['lib', 'bin/up', 'dangling', 'loop/a'])
+      expect(fs.readlink(`/${p}`)).toBe(readlinkSync(join(root, p)));
   });
   it('readlink of a non-link is EINVAL, as readlink(2)', () => {
     expect(() => readlinkSync(join(root, 'etc/motd'))).toThrow(expect.objectContaining({ code: 'EINVAL' }));
@@ -95,7 +96,10 @@ describe('reads agree with the kernel', () => {
     expect(() => fs.readFile('/usr')).toThrow(expect.objectContaining({ code: 'EISDIR' }));
   });
   it('readdir lists what the host lists, through a symlinked directory', () => {
-    const ours = fs.readdir('/dirlink/lib').map((e) => e.name).sort();
+    const ours = fs
+      .readdir('/dirlink/lib')
+      .map((e) => e.name)
+      .sort();
     expect(ours).toEqual(readdirSync(realpathSync(join(root, 'dirlink/lib'))).sort());
   });
   it('walk visits every entry once, parents first', () => {

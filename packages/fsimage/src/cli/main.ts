@@ -4,6 +4,7 @@
  * but friendlier. Works without FUSE and without root, wherever Node runs.
  */
 import { parseArgs } from 'node:util';
+import { FileBlockSource } from '../block-source.js';
 import { FsError, toFsError } from '../errors.js';
 import type { FileSystem } from '../filesystem.js';
 import { openImage } from '../open.js';
@@ -11,13 +12,14 @@ import type { FsPlugin } from '../plugin.js';
 import { fileTypeOfMode } from '../volume.js';
 import { copyOut } from './copy.js';
 import { discoverPlugins } from './discover.js';
+import { diskLabelOf, partitionContents, partitionRange } from './disk.js';
 import { humanSize, longListing, statBlock } from './format.js';
 import { parseImageSpec, parseOffset } from './image-spec.js';
 
-const USAGE = `usage: fsimage [-F TYPE] [-o OFFSET] COMMAND ...
+const USAGE = `usage: fsimage [-F TYPE] [-o OFFSET | -p PART] COMMAND ...
 
 commands:
-  info IMG                   file-system type, label, size and format details
+  info IMG                   partition table, file-system type, label, size and format details
   ls [-l] [-R] IMG[:PATH]    list a directory (or name a file)
   cat IMG:PATH ...           write files to standard output
   cp [-r] IMG:PATH DEST      copy a file or a tree out, keeping symlinks and modes
@@ -27,6 +29,7 @@ commands:
 options:
   -F, --type TYPE      file-system type (hsfs, iso9660, ufs, ext4, pcfs, zfs …) instead of probing
   -o, --offset OFFSET  where the file system starts in the image: bytes, or 2048s, 64k, 1M
+  -p, --partition PART read partition or slice PART of a disk image (p1, p5, s0 …; see info)
   -l                   long listing          -R, -r   recursive
   -h, --help           this text
 `;
@@ -37,17 +40,68 @@ interface Context {
   plugins: FsPlugin[];
   fstype: string | undefined;
   offset: number;
+  partition: string | undefined;
   out: (chunk: string | Uint8Array) => Promise<void>;
   err: (text: string) => void;
 }
 
+function warner(ctx: Context): (message: string) => void {
+  return (m) => ctx.err(`fsimage: warning: ${m}`);
+}
+
 function open(ctx: Context, image: string): FileSystem {
-  return openImage(image, {
-    fstype: ctx.fstype,
-    offset: ctx.offset,
-    plugins: ctx.plugins,
-    onWarning: (m) => ctx.err(`fsimage: warning: ${m}`),
-  });
+  let range: { offset: number; size?: number } = { offset: ctx.offset };
+  if (ctx.partition !== undefined) {
+    const disk = new FileBlockSource(image);
+    try {
+      range = partitionRange(disk, ctx.partition, warner(ctx));
+    } finally {
+      disk.close();
+    }
+  }
+  return openImage(image, { fstype: ctx.fstype, ...range, plugins: ctx.plugins, onWarning: warner(ctx) });
+}
+
+function table(rows: Array<[string, string]>, indent = ''): string {
+  const width = Math.max(0, ...rows.map(([k]) => k.length)) + 1;
+  return rows.map(([k, v]) => `${indent}${`${k}:`.padEnd(width)} ${v}`).join('\n');
+}
+
+/** The partition table of a disk image, with what each partition holds. */
+function partitionSection(ctx: Context, image: string): string | undefined {
+  if (ctx.offset !== 0 || ctx.partition !== undefined) return undefined;
+  const disk = new FileBlockSource(image);
+  try {
+    const label = diskLabelOf(disk, warner(ctx));
+    if (!label) return undefined;
+    const head = ['NAME', 'START', 'SIZE', 'TYPE', 'CONTENTS', 'LABEL'];
+    const rows = label.partitions.map((p) => [
+      p.name,
+      String(p.start),
+      String(p.size),
+      p.typeName === 'unknown' ? p.type : p.typeName,
+      partitionContents(disk, p, ctx.plugins),
+      p.label ?? '',
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (r: string[]) =>
+      r
+        .map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd();
+    return [
+      table([
+        ['Partition table', label.scheme],
+        ['Sector size', String(label.sectorSize)],
+        ['Disk id', label.diskId || '-'],
+      ]),
+      '',
+      line(head),
+      ...rows.map(line),
+    ].join('\n');
+  } finally {
+    disk.close();
+  }
 }
 
 function byName(a: { name: string }, b: { name: string }): number {
@@ -57,7 +111,18 @@ function byName(a: { name: string }, b: { name: string }): number {
 async function cmdInfo(ctx: Context, args: string[]): Promise<number> {
   if (args.length !== 1) throw new UsageError('info takes one image');
   const { image } = parseImageSpec(args[0]!);
-  const fs = open(ctx, image);
+  const partitions = partitionSection(ctx, image);
+  let fs: FileSystem;
+  try {
+    fs = open(ctx, image);
+  } catch (e) {
+    // A partitioned disk need not hold a file system of its own.
+    if (partitions && ctx.fstype === undefined) {
+      await ctx.out(`${partitions}\n`);
+      return 0;
+    }
+    throw e;
+  }
   try {
     const sf = fs.statfs();
     const rows: Array<[string, string]> = [
@@ -69,13 +134,9 @@ async function cmdInfo(ctx: Context, args: string[]): Promise<number> {
     ];
     const info = fs.info();
     rows.push(...info.rows);
-    const width = Math.max(...rows.map(([k]) => k.length)) + 1;
-    let text = rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n');
-    for (const section of info.sections ?? []) {
-      text += `\n\n${section.title}:`;
-      const w = Math.max(0, ...section.rows.map(([k]) => k.length)) + 1;
-      for (const [k, v] of section.rows) text += `\n  ${`${k}:`.padEnd(w)} ${v}`;
-    }
+    let text = table(rows);
+    for (const section of info.sections ?? []) text += `\n\n${section.title}:\n${table(section.rows, '  ')}`;
+    if (partitions) text += `\n\n${partitions}`;
     await ctx.out(`${text}\n`);
   } finally {
     fs.close();
@@ -218,6 +279,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         type: { type: 'string', short: 'F' },
         offset: { type: 'string', short: 'o' },
+        partition: { type: 'string', short: 'p' },
         long: { type: 'boolean', short: 'l' },
         recursive: { type: 'boolean', short: 'R' },
         r: { type: 'boolean', short: 'r' },
@@ -241,9 +303,13 @@ export async function main(argv: string[]): Promise<number> {
       plugins: await discoverPlugins(),
       fstype: values.type,
       offset: values.offset === undefined ? 0 : parseOffset(values.offset),
+      partition: values.partition,
       out: writer(process.stdout),
       err,
     };
+    if (values.offset !== undefined && values.partition !== undefined) {
+      throw new UsageError('-o and -p both say where the file system starts: give one');
+    }
     const recursive = !!(values.recursive || values.r);
     switch (command) {
       case 'info':
