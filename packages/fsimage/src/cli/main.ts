@@ -338,6 +338,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away (`fsimage cat … | head`) ends the command quietly, as with cat(1).
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
