@@ -5,5 +5,6 @@
  */
 export { fixturePath, thirdPartyDir, thirdPartyImage } from './fixtures.js';
 export { HostDirVolume } from './host-volume.js';
+export { pnpmCommand } from './pnpm.js';
 export { type RunResult, requireTool, run, tryRun } from './tools.js';
 export { makeTree, type TreeSpec, tempDir } from './tree.js';

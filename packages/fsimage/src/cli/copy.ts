@@ -19,7 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { FsError } from '../errors.js';
+import { FsError, toFsError } from '../errors.js';
 import { type FileSystem, joinPath } from '../filesystem.js';
 import { fileTypeOfMode, type Stat } from '../volume.js';
 
@@ -67,6 +67,14 @@ class Copier {
   }
 
   entry(path: string, ino: number, st: Stat, dest: string): void {
+    try {
+      this.write(path, ino, st, dest);
+    } catch (e) {
+      throw toFsError(e, { path });
+    }
+  }
+
+  private write(path: string, ino: number, st: Stat, dest: string): void {
     switch (fileTypeOfMode(st.mode)) {
       case 'file':
         this.file(ino, st, dest);
