@@ -5,7 +5,8 @@
  * `hide`) hidden files left out, Rock Ridge names and relocations applied
  * (a CL record shows the relocated directory where it logically lives; an
  * RE-marked record is not listed), and of several versions of a name only the
- * highest kept.
+ * highest kept. An entry whose Rock Ridge data is corrupt does not take the
+ * directory down with it.
  */
 import { type FileType, FsError } from '@x/fsimage';
 import { corruptAt, PLUGIN, SECTOR_SIZE } from './bytes.js';
@@ -60,7 +61,14 @@ class ListingBuilder {
     const first = records[0]!;
     if (first.flags & FILE_FLAG.ASSOCIATED && !ctx.options.showAssociated) return;
     if (first.flags & FILE_FLAG.HIDDEN && ctx.options.hide) return;
-    const rr = rockRidgeOf(ctx, first);
+    let rr: RockRidge | null;
+    try {
+      rr = rockRidgeOf(ctx, first);
+    } catch (e) {
+      if (!(e instanceof FsError) || e.code !== 'EFSCORRUPTED') throw e;
+      this.addDamaged(first, e);
+      return;
+    }
     if (rr?.relocated) return;
     const { name, version } = nameOf(ctx, first, rr);
     // NM may mark a record as "." or ".."; those are not entries.
@@ -74,6 +82,19 @@ class ListingBuilder {
     const node = makeNode(ctx, first.position, records, rr);
     this.remember(node);
     this.insert({ name, ino: node.ino, type: node.type, node, version });
+  }
+
+  /**
+   * A record whose Rock Ridge entries are corrupt (genisoimage writes such SL
+   * entries for link targets over about 250 bytes) is listed under its ISO 9660
+   * name, as Linux does, so the rest of the directory stays readable; using
+   * the entry itself still gives the typed error.
+   */
+  private addDamaged(record: DirectoryRecord, error: FsError): void {
+    const { name, version } = isoName(record.identifier, this.ctx.options.map);
+    this.ctx.warn(`${error.message}; listed under its ISO 9660 name "${name}"`);
+    const type: FileType = isDirectoryRecord(record) ? 'dir' : 'file';
+    this.insert({ name, ino: record.position, type, version });
   }
 
   private insert(entry: ListedEntry): void {

@@ -160,6 +160,25 @@ describe('fsimage cp', () => {
   });
 });
 
+describe('a damaged entry', () => {
+  it('does not take its directory down: ls names it, ls -l reports it and goes on, as ls does', () => {
+    // genisoimage writes a malformed SL entry for a link target over about 250
+    // bytes; isoinfo reports "BAD RRVERSION" for it.
+    const tree = makeTree(join(tempDir(), 'long'), {
+      a: 'fine\n',
+      'link-long': { symlink: `${'x'.repeat(200)}/${'y'.repeat(200)}` },
+    });
+    const broken = genisoimage(tree, ['-R']);
+    expect(run('isoinfo', ['-R', '-l', '-i', broken])).toContain('BAD RRVERSION');
+    expect(fsimage(['ls', broken]).stdout).toBe('a\nlink_lon\n');
+    const long = fsimage(['ls', '-l', broken]);
+    expect(long.status).toBe(1);
+    expect(long.stdout).toMatch(/^-rw-r--r-- 1 0 0 5 .* a\n$/);
+    expect(long.stderr).toMatch(/^fsimage: iso9660: \/link_lon: .*\(EFSCORRUPTED\)$/m);
+    expect(fsimage(['cat', `${broken}:/a`]).stdout).toBe('fine\n');
+  });
+});
+
 describe('choosing the file system', () => {
   it('-F hsfs names the type; a wrong type says what the data looks like', () => {
     expect(fsimage(['-F', 'hsfs', 'ls', iso]).status).toBe(0);

@@ -6,10 +6,10 @@
 import { parseArgs } from 'node:util';
 import { FileBlockSource } from '../block-source.js';
 import { FsError, toFsError } from '../errors.js';
-import type { FileSystem } from '../filesystem.js';
+import { type FileSystem, joinPath } from '../filesystem.js';
 import { openImage } from '../open.js';
 import type { FsPlugin } from '../plugin.js';
-import { fileTypeOfMode } from '../volume.js';
+import { type DirEntry, fileTypeOfMode, type Stat } from '../volume.js';
 import { copyOut } from './copy.js';
 import { discoverPlugins } from './discover.js';
 import { diskLabelOf, partitionContents, partitionRange } from './disk.js';
@@ -148,37 +148,52 @@ async function cmdLs(ctx: Context, args: string[], long: boolean, recursive: boo
   if (args.length !== 1) throw new UsageError('ls takes one IMG[:PATH]');
   const { image, path } = parseImageSpec(args[0]!);
   const fs = open(ctx, image);
+  let status = 0;
   try {
-    const format = (rows: Array<{ name: string; ino: number }>): string[] => {
+    // Like ls: an entry that cannot be read is reported and the listing goes on.
+    const format = (rows: Array<{ name: string; ino: number }>, dir: string): string[] => {
       if (!long) return rows.map((r) => r.name);
-      return longListing(
-        rows.map((r) => {
+      const described: Array<{ name: string; stat: Stat; target: string | undefined }> = [];
+      for (const r of rows) {
+        try {
           const stat = fs.statInode(r.ino);
           const target = fileTypeOfMode(stat.mode) === 'symlink' ? fs.readlinkInode(r.ino) : undefined;
-          return { name: r.name, stat, target };
-        }),
-      );
+          described.push({ name: r.name, stat, target });
+        } catch (e) {
+          ctx.err(`fsimage: ${toFsError(e, { path: joinPath(dir, r.name) }).describe()}`);
+          status = 1;
+        }
+      }
+      return longListing(described);
     };
     // As ls does: a file operand is listed itself; a symlink to a directory is
     // followed unless -l asks about the link.
     const ino = fs.resolve(path, { follow: false });
     const kind = fileTypeOfMode(fs.statInode(ino).mode);
     if (kind !== 'dir' && !(kind === 'symlink' && !long && isDirTarget(fs, path))) {
-      await ctx.out(`${format([{ name: path, ino }]).join('\n')}\n`);
-      return 0;
+      const lines = format([{ name: path, ino }], '/');
+      if (lines.length) await ctx.out(`${lines.join('\n')}\n`);
+      return status;
     }
     if (!recursive) {
-      const lines = format(fs.readdir(path).sort(byName));
+      const lines = format(fs.readdir(path).sort(byName), path);
       if (lines.length) await ctx.out(`${lines.join('\n')}\n`);
-      return 0;
+      return status;
     }
     // ls -R: each directory's listing under a "path:" heading, parents first.
     const dirs: string[] = [path.startsWith('/') ? path : `/${path}`];
     let first = true;
     while (dirs.length > 0) {
       const dir = dirs.shift()!;
-      const entries = fs.readdir(dir).sort(byName);
-      const lines = format(entries);
+      let entries: DirEntry[];
+      try {
+        entries = fs.readdir(dir).sort(byName);
+      } catch (e) {
+        ctx.err(`fsimage: ${toFsError(e, { path: dir }).describe()}`);
+        status = 1;
+        continue;
+      }
+      const lines = format(entries, dir);
       await ctx.out(`${first ? '' : '\n'}${dir}:\n${lines.length ? `${lines.join('\n')}\n` : ''}`);
       first = false;
       const sub = entries
@@ -189,7 +204,7 @@ async function cmdLs(ctx: Context, args: string[], long: boolean, recursive: boo
   } finally {
     fs.close();
   }
-  return 0;
+  return status;
 }
 
 function isDirTarget(fs: FileSystem, path: string): boolean {
