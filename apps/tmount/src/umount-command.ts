@@ -49,6 +49,13 @@ async function unmountOne(target: string, lazy: boolean, io: CommandIo): Promise
       throw new CommandError(`${entry.mountPoint}: busy (a process is using it; -l detaches it lazily)`);
     throw e;
   }
+  if (lazy) {
+    // Detached, but its users may still read it: the daemon serves them until
+    // the last one lets go, then cleans up after itself. The mount point is free now.
+    if (table.find(entry.mountPoint)?.pid === entry.pid) table.remove(entry.mountPoint);
+    removeAutoMountPoint(entry.mountPoint);
+    return;
+  }
   if (!(await waitForExit(entry))) {
     io.err(`tumount: the daemon serving ${entry.mountPoint} (pid ${entry.pid}) did not exit; stopping it\n`);
     process.kill(entry.pid, 'SIGTERM');
