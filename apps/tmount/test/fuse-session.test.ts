@@ -149,10 +149,11 @@ describe('FuseSession: INIT', () => {
       FUSE_BIG_WRITES |
       FUSE_PARALLEL_DIROPS |
       FUSE_DO_READDIRPLUS |
-      FUSE_READDIRPLUS_AUTO |
       FUSE_CACHE_SYMLINKS |
       FUSE_MAX_PAGES;
     expect(v.getUint32(12, true)).toBe((wanted & 0x73fffffb) >>> 0);
+    // Plus listings always: the auto mode would fall back to a LOOKUP per name after the first page.
+    expect(v.getUint32(12, true) & FUSE_READDIRPLUS_AUTO).toBe(0);
     expect(v.getUint32(20, true)).toBeGreaterThanOrEqual(4096); // max_write
     expect(v.getUint32(24, true)).toBe(1); // time_gran
     expect(v.getUint16(28, true)).toBe(256); // max_pages: 1 MiB reads

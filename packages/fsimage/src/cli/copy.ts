@@ -23,7 +23,7 @@ import { FsError, toFsError } from '../errors.js';
 import { type FileSystem, joinPath } from '../filesystem.js';
 import { fileTypeOfMode, type Stat } from '../volume.js';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 22;
 
 function temporaryName(dest: string): string {
   return join(dirname(dest), `.${basename(dest)}.fsimage-${process.pid}-${Date.now().toString(36)}`);

@@ -12,7 +12,6 @@ import type { FsPlugin } from '../plugin.js';
 import { type DirEntry, fileTypeOfMode, type Stat } from '../volume.js';
 import { copyOut } from './copy.js';
 import { discoverPlugins } from './discover.js';
-import { diskLabelOf, partitionContents, partitionRange } from './disk.js';
 import { humanSize, longListing, statBlock } from './format.js';
 import { parseImageSpec, parseOffset } from './image-spec.js';
 
@@ -49,14 +48,18 @@ function warner(ctx: Context): (message: string) => void {
   return (m) => ctx.err(`fsimage: warning: ${m}`);
 }
 
-function open(ctx: Context, image: string): FileSystem {
+/** Partition tables are read by @x/lofi, loaded only when a command needs one. */
+const disk = () => import('./disk.js');
+
+async function open(ctx: Context, image: string): Promise<FileSystem> {
   let range: { offset: number; size?: number } = { offset: ctx.offset };
   if (ctx.partition !== undefined) {
-    const disk = new FileBlockSource(image);
+    const { partitionRange } = await disk();
+    const source = new FileBlockSource(image);
     try {
-      range = partitionRange(disk, ctx.partition, warner(ctx));
+      range = partitionRange(source, ctx.partition, warner(ctx));
     } finally {
-      disk.close();
+      source.close();
     }
   }
   return openImage(image, { fstype: ctx.fstype, ...range, plugins: ctx.plugins, onWarning: warner(ctx) });
@@ -68,11 +71,12 @@ function table(rows: Array<[string, string]>, indent = ''): string {
 }
 
 /** The partition table of a disk image, with what each partition holds. */
-function partitionSection(ctx: Context, image: string): string | undefined {
+async function partitionSection(ctx: Context, image: string): Promise<string | undefined> {
   if (ctx.offset !== 0 || ctx.partition !== undefined) return undefined;
-  const disk = new FileBlockSource(image);
+  const { diskLabelOf, partitionContents } = await disk();
+  const source = new FileBlockSource(image);
   try {
-    const label = diskLabelOf(disk, warner(ctx));
+    const label = diskLabelOf(source, warner(ctx));
     if (!label) return undefined;
     const head = ['NAME', 'START', 'SIZE', 'TYPE', 'CONTENTS', 'LABEL'];
     const rows = label.partitions.map((p) => [
@@ -80,7 +84,7 @@ function partitionSection(ctx: Context, image: string): string | undefined {
       String(p.start),
       String(p.size),
       p.typeName === 'unknown' ? p.type : p.typeName,
-      partitionContents(disk, p, ctx.plugins),
+      partitionContents(source, p, ctx.plugins),
       p.label ?? '',
     ]);
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -100,7 +104,7 @@ function partitionSection(ctx: Context, image: string): string | undefined {
       ...rows.map(line),
     ].join('\n');
   } finally {
-    disk.close();
+    source.close();
   }
 }
 
@@ -111,10 +115,10 @@ function byName(a: { name: string }, b: { name: string }): number {
 async function cmdInfo(ctx: Context, args: string[]): Promise<number> {
   if (args.length !== 1) throw new UsageError('info takes one image');
   const { image } = parseImageSpec(args[0]!);
-  const partitions = partitionSection(ctx, image);
+  const partitions = await partitionSection(ctx, image);
   let fs: FileSystem;
   try {
-    fs = open(ctx, image);
+    fs = await open(ctx, image);
   } catch (e) {
     // A partitioned disk need not hold a file system of its own.
     if (partitions && ctx.fstype === undefined) {
@@ -147,7 +151,7 @@ async function cmdInfo(ctx: Context, args: string[]): Promise<number> {
 async function cmdLs(ctx: Context, args: string[], long: boolean, recursive: boolean): Promise<number> {
   if (args.length !== 1) throw new UsageError('ls takes one IMG[:PATH]');
   const { image, path } = parseImageSpec(args[0]!);
-  const fs = open(ctx, image);
+  const fs = await open(ctx, image);
   let status = 0;
   try {
     // Like ls: an entry that cannot be read is reported and the listing goes on.
@@ -219,7 +223,7 @@ async function cmdCat(ctx: Context, args: string[]): Promise<number> {
   if (args.length === 0) throw new UsageError('cat takes IMG:PATH ...');
   for (const arg of args) {
     const { image, path } = parseImageSpec(arg);
-    const fs = open(ctx, image);
+    const fs = await open(ctx, image);
     try {
       const ino = fs.resolve(path);
       const st = fs.statInode(ino);
@@ -242,7 +246,7 @@ async function cmdCat(ctx: Context, args: string[]): Promise<number> {
 async function cmdCp(ctx: Context, args: string[], recursive: boolean): Promise<number> {
   if (args.length !== 2) throw new UsageError('cp takes IMG:PATH DEST');
   const { image, path } = parseImageSpec(args[0]!);
-  const fs = open(ctx, image);
+  const fs = await open(ctx, image);
   try {
     const report = copyOut(fs, path, args[1]!, recursive);
     for (const p of report.skipped) ctx.err(`fsimage: ${p}: special file not copied`);
@@ -257,7 +261,7 @@ async function cmdStat(ctx: Context, args: string[]): Promise<number> {
   const blocks: string[] = [];
   for (const arg of args) {
     const { image, path } = parseImageSpec(arg);
-    const fs = open(ctx, image);
+    const fs = await open(ctx, image);
     try {
       const st = fs.lstat(path);
       blocks.push(statBlock(path, st, fileTypeOfMode(st.mode) === 'symlink' ? fs.readlink(path) : undefined));
