@@ -12,7 +12,16 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,10 +140,14 @@ const tree = hyperfine(
   { prepare: DROP, warmup: 1 },
 );
 ratio('tmount / fuseiso (lower is better)', tree.tmount, tree.fuseiso);
-const warmTree = hyperfine(`find + stat over ${DIR_ENTRIES} entries, warm`, {
-  tmount: walk(mTmount),
-  fuseiso: walk(mFuseiso),
-}, { warmup: 1 });
+const warmTree = hyperfine(
+  `find + stat over ${DIR_ENTRIES} entries, warm`,
+  {
+    tmount: walk(mTmount),
+    fuseiso: walk(mFuseiso),
+  },
+  { warmup: 1 },
+);
 ratio('tmount / fuseiso (lower is better)', warmTree.tmount, warmTree.fuseiso);
 
 const out = join(work, 'out.bin');
@@ -142,7 +155,9 @@ const copies = {
   'fsimage cp': `${process.execPath} ${fsimageCli} cp ${iso}:/${rel} ${out}`,
 };
 const XEN_PYTHON = '/usr/lib/xen-4.17/lib/python';
-const libfsimage = spawnSync('python3', ['-c', 'import xenfsimage'], { env: { ...process.env, PYTHONPATH: XEN_PYTHON } });
+const libfsimage = spawnSync('python3', ['-c', 'import xenfsimage'], {
+  env: { ...process.env, PYTHONPATH: XEN_PYTHON },
+});
 if (libfsimage.status === 0) {
   const script = join(work, 'libfsimage-cp.py');
   writeFileSync(
@@ -162,9 +177,12 @@ const cp = hyperfine(`copying the ${FILE_MIB} MiB file out of the ISO, warm cach
   prepare: `rm -f ${out}`,
 });
 const bytes = FILE_MIB * 2 ** 20;
-console.log(`  fsimage cp, whole command                ${(bytes / 1e9 / cp['fsimage cp']).toFixed(2)} GB/s (target ≥ 1 GB/s)`);
+console.log(
+  `  fsimage cp, whole command                ${(bytes / 1e9 / cp['fsimage cp']).toFixed(2)} GB/s (target ≥ 1 GB/s)`,
+);
 console.log(
   `  fsimage cp, less Node's start-up         ${(bytes / 1e9 / (cp['fsimage cp'] - cp['node start-up alone'])).toFixed(2)} GB/s`,
 );
-if (cp["Xen's libfsimage"]) ratio("fsimage cp / Xen's libfsimage (lower is better)", cp['fsimage cp'], cp["Xen's libfsimage"]);
+if (cp["Xen's libfsimage"])
+  ratio("fsimage cp / Xen's libfsimage (lower is better)", cp['fsimage cp'], cp["Xen's libfsimage"]);
 else console.log("  (Xen's libfsimage not installed: apt-get install xen-utils-4.17 to compare)");

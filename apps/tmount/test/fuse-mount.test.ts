@@ -13,8 +13,8 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileSystemOf } from '@x/fsimage';
-import { HostDirVolume, tempDir } from '@x/testkit';
+import { fileSystemOf, HostDirVolume } from '@x/fsimage';
+import { tempDir } from '@x/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   FuseBusyError,

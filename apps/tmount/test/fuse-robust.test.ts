@@ -6,8 +6,8 @@
  */
 import { lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DirPage, fileSystemOf, type Stat } from '@x/fsimage';
-import { HostDirVolume, makeTree, tempDir } from '@x/testkit';
+import { type DirPage, fileSystemOf, HostDirVolume, type Stat } from '@x/fsimage';
+import { makeTree, tempDir } from '@x/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FuseServer, mountFuse, serveFuse, unmountFuse } from '../src/fuse/index.js';
 import { detach, exec, sh } from './fixtures/fuse-harness.js';

@@ -10,6 +10,7 @@ import {
   type DirPage,
   FsError,
   fileSystemOf,
+  HostDirVolume,
   S_IFDIR,
   S_IFREG,
   type Stat,
@@ -17,7 +18,7 @@ import {
   type Volume,
   type VolumeInfo,
 } from '@x/fsimage';
-import { HostDirVolume, makeTree, tempDir } from '@x/testkit';
+import { makeTree, tempDir } from '@x/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FuseSession } from '../src/fuse/index.js';
 import { ReplyBuffer } from '../src/fuse/reply.js';

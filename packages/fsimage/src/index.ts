@@ -20,6 +20,7 @@ export {
 } from './errors.js';
 export { FileSystem, joinPath, type ResolveOptions, type WalkEntry } from './filesystem.js';
 export { OperationGuard } from './guard.js';
+export { HostDirVolume } from './host-volume.js';
 export { DEFAULT_LIMITS, type Limits, resolveLimits } from './limits.js';
 export {
   choosePlugin,

@@ -6,8 +6,8 @@
  */
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { FsError, fileSystemOf } from '@x/fsimage';
-import { HostDirVolume, makeTree, tempDir } from '@x/testkit';
+import { FsError, fileSystemOf, HostDirVolume } from '@x/fsimage';
+import { makeTree, tempDir } from '@x/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 let root: string;

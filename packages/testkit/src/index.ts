@@ -4,7 +4,6 @@
  * can import them as well as the tests themselves.
  */
 export { fixturePath, thirdPartyDir, thirdPartyImage } from './fixtures.js';
-export { HostDirVolume } from './host-volume.js';
 export { pnpmCommand } from './pnpm.js';
 export { type RunResult, requireTool, run, tryRun } from './tools.js';
 export { makeTree, type TreeSpec, tempDir } from './tree.js';

@@ -1,19 +1,22 @@
 /**
- * A Volume over a directory of the host, for testing the layers above the
- * plugins (path walking, the FUSE server) against the kernel's own view of the
- * same tree: whatever they report must equal what lstat/readdir/readlink say.
+ * A volume over a directory of the host, read-only: the same tree served
+ * through the path layer or a FUSE server as an image would be, and the way to
+ * check those layers against the kernel's own view of a tree (whatever they
+ * report must equal what lstat, readdir and readlink say). Inodes are the
+ * host's, indexed once when the volume is made; the tree should not change
+ * while it is in use.
  */
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { FsError } from './errors.js';
 import {
   type DirPage,
-  FsError,
   fileTypeOfMode,
   type Stat,
   type StatFs,
   type Volume,
   type VolumeInfo,
-} from '@x/fsimage';
+} from './volume.js';
 
 function timespec(ms: number, ns: bigint): { sec: number; nsec: number } {
   return { sec: Math.floor(ms / 1000), nsec: Number(ns % 1_000_000_000n) };
