@@ -59,7 +59,11 @@ if (why) {
     check(node('tmount', tmount, []));
     check(show(`ls -l ${mp}`, 'ls', ['-l', mp]));
     check(show(`cat ${mp}/README.txt`, 'cat', [join(mp, 'README.txt')]));
-    check(show(`readlink ${mp}/platform/i86xpv/kernel/unix`, 'readlink', [join(mp, 'platform/i86xpv/kernel/unix')]));
+    check(
+      show(`readlink ${mp}/platform/i86xpv/kernel/unix`, 'readlink', [
+        join(mp, 'platform/i86xpv/kernel/unix'),
+      ]),
+    );
     check(node('tumount', tumount, [mp]));
   }
 }

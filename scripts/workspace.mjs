@@ -66,7 +66,9 @@ function ensureDebianTools(tools) {
   if (missing.length === 0) return;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !has('apt-get')) {
-    log(`missing Debian packages: ${missing.join(' ')}; install them (sudo apt-get install -y ${missing.join(' ')}) and run again`);
+    log(
+      `missing Debian packages: ${missing.join(' ')}; install them (sudo apt-get install -y ${missing.join(' ')}) and run again`,
+    );
     process.exit(1);
   }
   log(`installing Debian packages: ${missing.join(' ')}`);
