@@ -20,6 +20,7 @@ export {
   unmountFuse,
 } from './mount.js';
 export { type KernelMount, kernelMountAt, kernelMounts, parseMountInfo } from './mountinfo.js';
+export { ReplyBuffer } from './reply.js';
 export { defaultThreadCount, type FuseServer, type ServeFuseOptions, serveFuse } from './server.js';
 export {
   DEFAULT_CACHE_SECONDS,
