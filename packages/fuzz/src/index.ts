@@ -3,6 +3,7 @@
  * input, fed by V8's precise block coverage. `runFuzzer` runs a campaign on
  * a target module; the `xvm-fuzz` CLI does the same from the command line.
  */
+export { type FuzzCheck, fuzzCheck } from './check.js';
 export { runFuzzer } from './engine.js';
 export { FuzzError, type FuzzErrorCode } from './errors.js';
 export type { Finding, FindingKind } from './findings.js';
