@@ -54,7 +54,8 @@ function request(opcode, nodeid, body = new Uint8Array(0)) {
 const name = (s) => new TextEncoder().encode(`${s}\0`);
 function u32s(...values) {
   const b = new Uint8Array(values.length * 4);
-  values.forEach((x, i) => new DataView(b.buffer).setUint32(i * 4, x, true));
+  const v = new DataView(b.buffer);
+  for (const [i, x] of values.entries()) v.setUint32(i * 4, x, true);
   return b;
 }
 /** fuse_read_in: fh, offset, size, read_flags, lock_owner, flags, padding. */
