@@ -9,6 +9,7 @@ export {
   readBytes,
   SliceBlockSource,
 } from './block-source.js';
+export { type CopyReport, copyOut } from './copy.js';
 export {
   corrupt,
   ERRNO,

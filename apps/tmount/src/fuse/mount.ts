@@ -45,15 +45,20 @@ export interface MountFuseOptions {
   /** Use fusermount3 even as root. */
   useFusermount?: boolean;
   /**
-   * Readahead of the mount in KiB (default 1024, one 1 MiB READ). The kernel
+   * Readahead of the mount in KiB (default 4096, four 1 MiB READs). The kernel
    * starts a FUSE mount at 128 KiB whatever INIT says; raising it is a write to
    * sysfs, which only root may do, so for other users it stays at 128.
    */
   readaheadKiB?: number;
 }
 
-/** Default readahead: one maximal READ (256 pages). */
-export const DEFAULT_READAHEAD_KIB = 1024;
+/**
+ * Default readahead: four maximal READs (4 × 256 pages), so that a sequential
+ * reader keeps several READs in flight to the serving threads. Measured on a
+ * cold 256 MiB read: 0.22-0.23 s at 4 MiB, 0.24-0.27 s at 1 MiB, 0.26-0.29 s
+ * at 8 MiB; the image file itself read directly: 0.20-0.21 s.
+ */
+export const DEFAULT_READAHEAD_KIB = 4096;
 
 function isRoot(): boolean {
   return process.getuid?.() === 0;

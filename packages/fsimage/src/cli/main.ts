@@ -5,12 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { FileBlockSource } from '../block-source.js';
+import { copyOut } from '../copy.js';
 import { FsError, toFsError } from '../errors.js';
 import { type FileSystem, joinPath } from '../filesystem.js';
 import { openImage } from '../open.js';
 import type { FsPlugin } from '../plugin.js';
 import { type DirEntry, fileTypeOfMode, type Stat } from '../volume.js';
-import { copyOut } from './copy.js';
 import { discoverPlugins } from './discover.js';
 import { humanSize, longListing, statBlock } from './format.js';
 import { parseImageSpec, parseOffset } from './image-spec.js';

@@ -1,8 +1,9 @@
 /**
- * `fsimage cp`: copy a file or a tree out of an image, keeping symlinks, modes
- * and modification times. Output appears whole or not at all: everything is
- * written under a temporary name beside the destination and renamed at the end;
- * on any failure the temporary file or tree is removed.
+ * Copying out of an image (`fsimage cp`, and a boot loader taking a kernel
+ * out): a file or a tree, keeping symlinks, modes and modification times.
+ * Output appears whole or not at all: everything is written under a temporary
+ * name beside the destination and renamed at the end; on any failure the
+ * temporary file or tree is removed.
  */
 import {
   chmodSync,
@@ -19,9 +20,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { FsError, toFsError } from '../errors.js';
-import { type FileSystem, joinPath } from '../filesystem.js';
-import { fileTypeOfMode, type Stat } from '../volume.js';
+import { FsError, toFsError } from './errors.js';
+import { type FileSystem, joinPath } from './filesystem.js';
+import { fileTypeOfMode, type Stat } from './volume.js';
 
 const CHUNK = 1 << 22;
 
@@ -110,7 +111,10 @@ class Copier {
   }
 }
 
-/** Copy `srcPath` of `fs` to `dest` on the host, as `cp [-r]` would name it. */
+/**
+ * Copy `srcPath` of `fs` to `dest` on the host, as `cp [-r]` would name it: into
+ * `dest` when that is an existing directory. The destination must not exist.
+ */
 export function copyOut(fs: FileSystem, srcPath: string, dest: string, recursive: boolean): CopyReport {
   const ino = fs.resolve(srcPath, { follow: false });
   const st = fs.statInode(ino);
