@@ -97,6 +97,10 @@ function summarise(reportDir) {
     const r = JSON.parse(readFileSync(join(reportDir, file), 'utf8'));
     passed += r.numPassedTests;
     failed += r.numFailedTests;
+    // A test file that fails to load fails no single test, but fails all the same.
+    failed += r.testResults.filter(
+      (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+    ).length;
     skipped += r.numPendingTests + (r.numTodoTests ?? 0);
   }
   return { passed, failed, skipped };
