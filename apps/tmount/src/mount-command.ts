@@ -40,7 +40,7 @@ export const TMOUNT_USAGE = `usage: tmount [-F TYPE | -t TYPE] [-o OPTIONS] [-f]
   MOUNT_POINT    an empty directory; without one, tmount makes one and prints it
   -F, -t TYPE    hsfs (iso9660) …; probed when not given
   -o OPTIONS     ro, loop, offset=BYTES, sizelimit=BYTES, part=p1|s0, allow_other,
-                 threads=N, and the file system's own (norock, nojoliet, map=off …)
+                 noexec, threads=N, and the file system's own (norock, nojoliet, map=off …)
   -f             stay in the foreground and serve until unmounted
   -r             read-only (always so)
 `;
@@ -207,6 +207,7 @@ async function mount(
       optionsShown: options.display,
       pluginOptions: options.plugin,
       allowOther: options.allowOther ?? process.getuid?.() === 0,
+      noexec: options.noexec,
       threads: options.threads,
     };
     if (foreground || options.foreground) {

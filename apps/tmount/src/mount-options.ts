@@ -16,8 +16,7 @@ export interface MountRequestOptions {
   threads?: number;
   /** Serve in the foreground instead of detaching (`foreground`, as -f). */
   foreground: boolean;
-  nosuid: boolean;
-  nodev: boolean;
+  /** Programs on the mount may not be run. */
   noexec: boolean;
   /** What is left for the plugin. */
   plugin: Record<string, string | true>;
@@ -39,20 +38,18 @@ const GENERIC: Record<string, (o: MountRequestOptions, value: string | undefined
   noauto: () => {},
   user: () => {},
   nouser: () => {},
-  nosuid: (o) => {
-    o.nosuid = true;
+  // An image from a guest must not bring set-id programs or device nodes to
+  // the host: nosuid and nodev always hold.
+  nosuid: () => {},
+  nodev: () => {},
+  suid: () => {
+    throw new MountOptionError('suid is not allowed: image mounts are always nosuid,nodev');
   },
-  nodev: (o) => {
-    o.nodev = true;
+  dev: () => {
+    throw new MountOptionError('dev is not allowed: image mounts are always nosuid,nodev');
   },
   noexec: (o) => {
     o.noexec = true;
-  },
-  suid: (o) => {
-    o.nosuid = false;
-  },
-  dev: (o) => {
-    o.nodev = false;
   },
   exec: (o) => {
     o.noexec = false;
@@ -92,8 +89,6 @@ function wholeNumber(name: string, value: string | undefined): number {
 export function parseMountOptions(lists: readonly string[]): MountRequestOptions {
   const o: MountRequestOptions = {
     foreground: false,
-    nosuid: true,
-    nodev: true,
     noexec: false,
     plugin: {},
     display: '',

@@ -22,6 +22,7 @@ export interface MountPlan {
   optionsShown: string;
   pluginOptions: Record<string, string | true>;
   allowOther: boolean;
+  noexec: boolean;
   /** Serving threads (undefined: the FUSE server's default). */
   threads?: number;
 }
@@ -103,6 +104,7 @@ export async function startMount(plan: MountPlan, log: (line: string) => void): 
       mountPoint: plan.mountPoint,
       source: plan.source.special,
       allowOther: plan.allowOther,
+      noexec: plan.noexec,
     });
     made.mounted = true;
     new MountTable().add({

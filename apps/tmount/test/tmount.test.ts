@@ -167,6 +167,24 @@ describe('Linux habits, relative paths, a chosen mount point', () => {
     expect(existsSync(mp)).toBe(false);
   });
 
+  it('-o noexec reaches the kernel: a program on the mount cannot be run, and without it can', () => {
+    const plain = mountOk([iso]);
+    try {
+      expect(run(join(plain, 'bin/run'), [])).toBe('');
+    } finally {
+      expect(cmd('tumount', [plain]).status).toBe(0);
+    }
+    const mp = mountOk(['-o', 'noexec', iso]);
+    try {
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).toContain(` ${mp} ro,nosuid,nodev,noexec,`);
+      // execve(2) is refused by the kernel: EACCES.
+      expect(tryRun(join(mp, 'bin/run'), []).stderr).toMatch(/EACCES/);
+      expect(cmd('tmount', []).stdout).toContain(`${mp}\thsfs\tro,noexec\t`);
+    } finally {
+      expect(cmd('tumount', [mp]).status).toBe(0);
+    }
+  });
+
   it('a device attached by hand is mounted by its name and stays attached after tumount', () => {
     const device = cmd('tlofiadm', ['-a', iso]).stdout.trim();
     const mp = mountOk([device]);
@@ -190,6 +208,11 @@ describe('what goes wrong is said clearly and leaves nothing behind', () => {
     ['no known file system', () => ['/etc/hostname'], /no known file system found/],
     ['a missing image', () => [join(work, 'nope.iso')], /no such file/],
     ['a read-write mount', () => ['-o', 'rw', iso], /read-write mounts are not supported/],
+    [
+      'set-id programs from an image',
+      () => ['-o', 'suid', iso],
+      /suid is not allowed: image mounts are always nosuid,nodev/,
+    ],
     ['a mount point that is not empty', () => [iso, src], /mount point is not empty/],
   ];
   for (const [what, args, message] of cases) {

@@ -14,6 +14,7 @@ export const LIBC_CONSTANTS = {
   MS_RDONLY: 1,
   MS_NOSUID: 2,
   MS_NODEV: 4,
+  MS_NOEXEC: 8,
   /** umount2(2): detach now, finish when no longer busy. */
   MNT_DETACH: 2,
   AF_UNIX: 1,
@@ -24,7 +25,7 @@ export const LIBC_CONSTANTS = {
   MSG_CMSG_CLOEXEC: 0x40000000,
 } as const;
 
-export const { MS_RDONLY, MS_NOSUID, MS_NODEV, MNT_DETACH } = LIBC_CONSTANTS;
+export const { MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MNT_DETACH } = LIBC_CONSTANTS;
 const { AF_UNIX, SOCK_STREAM, SOCK_CLOEXEC, SOL_SOCKET, SCM_RIGHTS, MSG_CMSG_CLOEXEC } = LIBC_CONSTANTS;
 
 /**

@@ -15,6 +15,7 @@ import {
   LibcError,
   MNT_DETACH,
   MS_NODEV,
+  MS_NOEXEC,
   MS_NOSUID,
   MS_RDONLY,
   mount,
@@ -38,6 +39,8 @@ export interface MountFuseOptions {
   /** Owner of the mount (the only user let in without allowOther). Default: the calling process's. */
   uid?: number;
   gid?: number;
+  /** Programs on the mount may not be run (always nosuid and nodev). */
+  noexec?: boolean;
   /** Largest READ the kernel sends, in bytes (the `max_read` mount option). */
   maxRead?: number;
   /** Mount over a directory that has entries (they are hidden while mounted). */
@@ -152,7 +155,7 @@ function mountAsRoot(mountPoint: string, subtype: string, options: MountFuseOpti
       options.source,
       mountPoint,
       `fuse.${subtype}`,
-      MS_RDONLY | MS_NOSUID | MS_NODEV,
+      MS_RDONLY | MS_NOSUID | MS_NODEV | (options.noexec ? MS_NOEXEC : 0),
       optionString(data),
     );
     setReadahead(mountPoint, options.readaheadKiB ?? DEFAULT_READAHEAD_KIB);
@@ -197,6 +200,7 @@ async function mountWithFusermount(mountPoint: string, subtype: string, options:
     ['subtype', subtype],
   ];
   if (options.allowOther) opts.push('allow_other');
+  if (options.noexec) opts.push('noexec');
   if (options.maxRead) opts.push(['max_read', options.maxRead]);
   const [ours, theirs] = socketPair();
   // fusermount3 gets its end as descriptor 3 and sends the device through it.
