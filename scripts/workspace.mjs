@@ -29,7 +29,13 @@ const DEBIAN_TOOLS = {
   partx: 'util-linux',
   mke2fs: 'e2fsprogs',
   cc: 'gcc',
+  as: 'binutils',
   hyperfine: 'hyperfine',
+  busybox: 'busybox-static',
+  'musl-gcc': 'musl-tools',
+  'qemu-x86_64': 'qemu-user',
+  // gcc-multilib installs no command of its own: look for its 32-bit start files.
+  '/usr/lib/gcc/x86_64-linux-gnu/12/32/crtbegin.o': 'gcc-multilib',
 };
 
 function log(message) {
@@ -51,6 +57,7 @@ function must(cmd, args, options) {
 }
 
 function has(tool) {
+  if (tool.startsWith('/')) return existsSync(tool);
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
 

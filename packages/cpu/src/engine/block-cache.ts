@@ -1,0 +1,129 @@
+/**
+ * Translated blocks, found by linear address and kept per physical frame so that
+ * a write to a frame drops exactly the blocks made from it.
+ */
+import { decode, MAX_INSTRUCTION_LENGTH } from '../decoder/decode.js';
+import type { Instruction } from '../decoder/instruction.js';
+import { compileBlock } from './block-compiler.js';
+import type { Cpu, CpuStats } from './cpu.js';
+import { endsBlock } from './handlers/registry.js';
+import type { MemoryPort } from './memory-port.js';
+
+export interface Block {
+  run: () => number;
+  /** Instructions in the block (a self-looping block counts its iterations itself). */
+  count: number;
+  /** Linear address of each instruction, for exact state on a fault. */
+  rips: number[];
+  linear: number;
+  frames: number[];
+  cpl: number;
+}
+
+const MAX_BLOCK_INSTRUCTIONS = 48;
+
+export class BlockCache {
+  private readonly user = new Map<number, Block>();
+  private readonly supervisor = new Map<number, Block>();
+  private readonly byFrame = new Map<number, Block[]>();
+  private readonly fetchBuffer = new Uint8Array(2 * MAX_INSTRUCTION_LENGTH);
+  cpu: Cpu | null = null;
+
+  constructor(
+    private readonly port: MemoryPort,
+    private readonly stats: CpuStats,
+  ) {}
+
+  lookup(rip: number, cpl: number): Block {
+    const map = cpl === 3 ? this.user : this.supervisor;
+    const b = map.get(rip);
+    if (b) return b;
+    const block = this.translate(rip, cpl);
+    map.set(rip, block);
+    return block;
+  }
+
+  /** Drop the linear-address index (after a TLB flush: the same address may now be other code). */
+  flushLinear(): void {
+    this.user.clear();
+    this.supervisor.clear();
+  }
+
+  invalidateFrame(frame: number): void {
+    const list = this.byFrame.get(frame);
+    this.port.codeFrames[frame] = 0;
+    if (!list) return;
+    this.byFrame.delete(frame);
+    for (const b of list) {
+      const map = b.cpl === 3 ? this.user : this.supervisor;
+      if (map.get(b.linear) === b) map.delete(b.linear);
+      this.stats.blocksInvalidated++;
+    }
+  }
+
+  private translate(rip: number, cpl: number): Block {
+    const cpu = this.cpu as Cpu;
+    const port = this.port;
+    const insns: Instruction[] = [];
+    const frames = new Set<number>();
+    let a = rip;
+    for (;;) {
+      const pa = port.fetchAddr(a);
+      frames.add(Math.floor(pa / 4096));
+      const pageLeft = 4096 - (pa % 4096);
+      let insn: Instruction;
+      if (pageLeft >= MAX_INSTRUCTION_LENGTH) {
+        insn = decode(port.u8, pa, a, pa + MAX_INSTRUCTION_LENGTH);
+      } else {
+        // The instruction may straddle the page: fetch what it needs from the next page.
+        const buf = this.fetchBuffer;
+        buf.set(port.u8.subarray(pa, pa + pageLeft), 0);
+        let avail = pageLeft;
+        const first = decode(buf, 0, a, avail);
+        if (first.length > pageLeft || first.invalid) {
+          try {
+            const pa2 = port.fetchAddr(a + pageLeft);
+            frames.add(Math.floor(pa2 / 4096));
+            buf.set(port.u8.subarray(pa2, pa2 + MAX_INSTRUCTION_LENGTH - pageLeft), pageLeft);
+            avail = MAX_INSTRUCTION_LENGTH;
+          } catch (e) {
+            // The second page faults: only if the instruction really needs it.
+            if (insns.length > 0) break;
+            throw e;
+          }
+        }
+        insn = decode(buf, 0, a, avail);
+      }
+      insns.push(insn);
+      a += insn.length;
+      if (
+        endsBlock(insn) ||
+        insns.length >= MAX_BLOCK_INSTRUCTIONS ||
+        Math.floor(a / 4096) !== Math.floor(rip / 4096)
+      )
+        break;
+    }
+    const compiled = compileBlock(cpu, insns);
+    const block: Block = {
+      run: compiled.run,
+      count: compiled.count,
+      rips: insns.map((i) => i.address),
+      linear: rip,
+      frames: [...frames],
+      cpl,
+    };
+    for (const f of block.frames) {
+      port.codeFrames[f] = 1;
+      let list = this.byFrame.get(f);
+      if (!list) {
+        list = [];
+        this.byFrame.set(f, list);
+      }
+      list.push(block);
+    }
+    // Writes to these frames must now be seen: drop cached write translations for them.
+    port.writeTag.fill(Number.NaN);
+    this.stats.blocksTranslated++;
+    return block;
+  }
+}
