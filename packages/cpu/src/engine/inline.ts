@@ -29,11 +29,11 @@ export interface InlineState {
 
 const TWO32 = '4294967296';
 
-function isGpr(o: Operand | undefined): o is Operand {
+function isGpr(o: Operand | undefined): boolean {
   return !!o && o.kind === OperandKind.Reg && o.regClass === RegClass.Gpr;
 }
 
-function simpleMem(i: Instruction, o: Operand | undefined): o is Operand {
+function simpleMem(i: Instruction, o: Operand | undefined): boolean {
   return !!o && o.kind === OperandKind.Mem && o.seg < 0 && i.addrSize === 8 && o.base !== -2;
 }
 
