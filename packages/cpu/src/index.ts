@@ -20,6 +20,14 @@ export { RFLAGS } from './engine/flags.js';
 export { MSR } from './engine/handlers/system.js';
 export { TripleFault } from './engine/interrupts.js';
 export {
+  type LinuxRunOptions,
+  type LinuxRunResult,
+  type LinuxRunStats,
+  loadElf,
+  parseElf,
+  runLinuxProgram,
+} from './linux/index.js';
+export {
   bigFromHalves,
   type CpuHooks,
   type GuestCpu,

@@ -6,6 +6,7 @@ import { decode, MAX_INSTRUCTION_LENGTH } from '../decoder/decode.js';
 import type { Instruction } from '../decoder/instruction.js';
 import { compileBlock } from './block-compiler.js';
 import type { Cpu, CpuStats } from './cpu.js';
+import { CodeModified } from './fault.js';
 import { endsBlock } from './handlers/registry.js';
 import type { MemoryPort } from './memory-port.js';
 
@@ -28,11 +29,29 @@ export class BlockCache {
   private readonly byFrame = new Map<number, Block[]>();
   private readonly fetchBuffer = new Uint8Array(2 * MAX_INSTRUCTION_LENGTH);
   cpu: Cpu | null = null;
+  /** The block executing now and the index of its current instruction are read from the CPU. */
+  running: Block | null = null;
+  /** Linear addresses to translate as one-instruction blocks (a store there modified its own block). */
+  private readonly alone = new Set<number>();
 
   constructor(
     private readonly port: MemoryPort,
     private readonly stats: CpuStats,
   ) {}
+
+  /** Drop translations made from physical bytes [pa, pa + length) (written by something other than the guest). */
+  invalidatePhysical(pa: number, length: number): void {
+    const saved = this.running;
+    this.running = null;
+    for (let f = Math.floor(pa / 4096); f <= Math.floor((pa + Math.max(length, 1) - 1) / 4096); f++)
+      this.invalidateFrame(f);
+    this.running = saved;
+  }
+
+  /** A one-instruction block (single-stepping with TF); not cached. */
+  single(rip: number, cpl: number): Block {
+    return this.translate(rip, cpl, 1);
+  }
 
   lookup(rip: number, cpl: number): Block {
     const map = cpl === 3 ? this.user : this.supervisor;
@@ -50,6 +69,15 @@ export class BlockCache {
   }
 
   invalidateFrame(frame: number): void {
+    const running = this.running;
+    const cpu = this.cpu as Cpu;
+    if (running && running.count > 1 && running.frames.includes(frame)) {
+      // Restart the storing instruction alone; drop the stale block first.
+      this.alone.add(running.rips[cpu.k] as number);
+      this.running = null;
+      this.invalidateFrame(frame);
+      throw new CodeModified();
+    }
     const list = this.byFrame.get(frame);
     this.port.codeFrames[frame] = 0;
     if (!list) return;
@@ -61,7 +89,7 @@ export class BlockCache {
     }
   }
 
-  private translate(rip: number, cpl: number): Block {
+  private translate(rip: number, cpl: number, limit = MAX_BLOCK_INSTRUCTIONS): Block {
     const cpu = this.cpu as Cpu;
     const port = this.port;
     const insns: Instruction[] = [];
@@ -97,8 +125,9 @@ export class BlockCache {
       insns.push(insn);
       a += insn.length;
       if (
+        this.alone.has(rip) ||
         endsBlock(insn) ||
-        insns.length >= MAX_BLOCK_INSTRUCTIONS ||
+        insns.length >= limit ||
         Math.floor(a / 4096) !== Math.floor(rip / 4096)
       )
         break;

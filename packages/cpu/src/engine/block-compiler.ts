@@ -9,7 +9,7 @@
  * the run loop can check its budget and stop requests.
  */
 import { type Instruction, OperandKind } from '../decoder/instruction.js';
-import type { Cpu } from './cpu.js';
+import { type Cpu, stackAddress } from './cpu.js';
 import { CpuFault } from './fault.js';
 import { carryOf, computeFlags, conditionHolds } from './flags.js';
 import { semanticsOf } from './handlers/registry.js';
@@ -88,12 +88,12 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
       } else if (m === 'call' && insn.operands[0]?.kind === OperandKind.Rel) {
         const [lo, hi] = splitConst(insn.address + insn.length);
         const sp = state.local('sp');
-        inline = `const ${sp} = r[9] * ${TWO32} + (r[8] >>> 0) - 8; m.write64(${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0; c.next = ${insn.operands[0].target};`;
+        inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0) - 8); m.write64(${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0; c.next = ${insn.operands[0].target};`;
       } else if (m === 'ret' && insn.operands.length === 0) {
         const sp = state.local('sp');
         const lo = state.local('rl');
         const hi = state.local('rh');
-        inline = `const ${sp} = r[9] * ${TWO32} + (r[8] >>> 0); const ${lo} = m.read64(${sp}), ${hi} = m.hi; if (((${hi} >> 15) + 1) >>> 1 !== 0) gp(); r[8] = (${sp} + 8) | 0; r[9] = Math.floor((${sp} + 8) / ${TWO32}) | 0; c.next = ${hi} * ${TWO32} + (${lo} >>> 0);`;
+        inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0)); const ${lo} = m.read64(${sp}), ${hi} = m.hi; if (((${hi} >> 15) + 1) >>> 1 !== 0) gp(); r[8] = (${sp} + 8) | 0; r[9] = Math.floor((${sp} + 8) / ${TWO32}) | 0; c.next = ${hi} * ${TWO32} + (${lo} >>> 0);`;
       } else if (
         (m === 'push' || m === 'pop') &&
         insn.opSize === 8 &&
@@ -103,10 +103,10 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
         const n = insn.operands[0].reg;
         const sp = state.local('sp');
         if (m === 'push') {
-          inline = `const ${sp} = r[9] * ${TWO32} + (r[8] >>> 0) - 8; m.write64(${sp}, r[${2 * n}], r[${2 * n + 1}]); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0;`;
+          inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0) - 8); m.write64(${sp}, r[${2 * n}], r[${2 * n + 1}]); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0;`;
         } else {
           const lo = state.local('pl');
-          inline = `const ${sp} = r[9] * ${TWO32} + (r[8] >>> 0); const ${lo} = m.read64(${sp}); r[8] = (${sp} + 8) | 0; r[9] = Math.floor((${sp} + 8) / ${TWO32}) | 0; r[${2 * n}] = ${lo}; r[${2 * n + 1}] = m.hi;`;
+          inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0)); const ${lo} = m.read64(${sp}); r[8] = (${sp} + 8) | 0; r[9] = Math.floor((${sp} + 8) / ${TWO32}) | 0; r[${2 * n}] = ${lo}; r[${2 * n + 1}] = m.hi;`;
         }
       } else if (m === 'nop' || m === 'endbr64') {
         inline = '';
@@ -172,6 +172,7 @@ ${lines.join('\n')}
     'computeFlags',
     'gp',
     'carryOf',
+    'ss',
     body,
   ) as (
     c: Cpu,
@@ -184,12 +185,25 @@ ${lines.join('\n')}
     cf: typeof computeFlags,
     gp: () => never,
     carry: typeof carryOf,
+    ss: typeof stackAddress,
   ) => () => number;
   const gp = (): never => {
     throw new CpuFault(13, 0);
   };
   return {
-    run: factory(cpu, calls, insns, cpu.r, cpu.port, cpu.F, conditionHolds, computeFlags, gp, carryOf),
+    run: factory(
+      cpu,
+      calls,
+      insns,
+      cpu.r,
+      cpu.port,
+      cpu.F,
+      conditionHolds,
+      computeFlags,
+      gp,
+      carryOf,
+      stackAddress,
+    ),
     count: insns.length,
   };
 }

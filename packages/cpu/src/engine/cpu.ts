@@ -11,7 +11,7 @@ import { type Block, BlockCache } from './block-cache.js';
 import { compileBlock } from './block-compiler.js';
 import './handlers/index.js';
 import { CPUID_PROFILES, type CpuidProfile } from './cpuid.js';
-import { CpuFault } from './fault.js';
+import { CodeModified, CpuFault } from './fault.js';
 import { ARITH_FLAGS, computeFlags, F_LENGTH, RFLAGS, setKnownFlags } from './flags.js';
 import { deliverException } from './interrupts.js';
 import { MemoryPort } from './memory-port.js';
@@ -194,6 +194,8 @@ export class Cpu implements GuestCpu {
   ea(i: Instruction, op: Operand): number {
     const lo = this.eaHalves(i, op);
     let a = this.hi * TWO32 + (lo >>> 0);
+    // A non-canonical address formed from RSP or RBP is a stack-segment fault (SDM vol. 3, 6.15 #SS).
+    if ((op.base === 4 || op.base === 5) && !(a >= -(2 ** 47) && a < 2 ** 47)) throw new CpuFault(12, 0);
     if (op.seg === 4) a = wrapLinear(a + this.fsBase);
     else if (op.seg === 5) a = wrapLinear(a + this.gsBase);
     return a;
@@ -289,13 +291,13 @@ export class Cpu implements GuestCpu {
   }
 
   push64(lo: number, hi: number): void {
-    const sp = this.regLinear(4) - 8;
+    const sp = stackAddress(this.regLinear(4) - 8);
     this.port.write64(sp, lo, hi);
     this.setRegLinear(4, sp);
   }
 
   pop64(): number {
-    const sp = this.regLinear(4);
+    const sp = stackAddress(this.regLinear(4));
     const lo = this.port.read64(sp);
     this.hi = this.port.hi;
     this.setRegLinear(4, sp + 8);
@@ -360,6 +362,11 @@ export class Cpu implements GuestCpu {
     this.setCpl(cpl);
   }
 
+  /** Something other than the guest's stores (a loader, a system call, DMA) wrote these physical bytes. */
+  invalidateCode(pa: number, length: number): void {
+    this.blocks.invalidatePhysical(pa, length);
+  }
+
   halt(): void {
     this.halted = true;
   }
@@ -373,13 +380,17 @@ export class Cpu implements GuestCpu {
         while (!this.stopRequested && !this.halted) {
           if (this.icount >= end) return StopReason.Budget;
           block = undefined;
-          block = this.blocks.lookup(this.rip, this.cpl);
+          const stepping = (this.sysFlags & RFLAGS.TF) !== 0;
+          block = stepping ? this.blocks.single(this.rip, this.cpl) : this.blocks.lookup(this.rip, this.cpl);
+          this.blocks.running = block;
           this.k = 0;
           this.loopLimit = Math.min(1_000_000, end - this.icount);
           const next = block.run();
           this.icount += block.count + this.loopCount;
           this.loopCount = 0;
           this.rip = next;
+          // Single-step trap after the instruction (SDM vol. 3, 17.3.1.4), if TF was set before it ran.
+          if (stepping) deliverException(this, 1, undefined, 0);
         }
         if (this.halted) {
           this.halted = false;
@@ -387,6 +398,12 @@ export class Cpu implements GuestCpu {
         }
         return StopReason.Requested;
       } catch (e) {
+        if (e instanceof CodeModified) {
+          this.icount += this.loopCount + this.k;
+          this.loopCount = 0;
+          if (block) this.rip = block.rips[this.k] as number;
+          continue;
+        }
         if (!(e instanceof CpuFault)) throw e;
         this.icount += this.loopCount;
         this.loopCount = 0;
@@ -409,6 +426,12 @@ export class Cpu implements GuestCpu {
   restoreFxState(from: Uint8Array): void {
     restoreFx(this, from);
   }
+}
+
+/** An address formed from RSP/RBP: #SS(0) when not canonical. */
+export function stackAddress(a: number): number {
+  if (!(a >= -(2 ** 47) && a < 2 ** 47)) throw new CpuFault(12, 0);
+  return a;
 }
 
 /** Keep a linear address sum within 64 bits (signed interpretation) after adding a segment base. */

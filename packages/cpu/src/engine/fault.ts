@@ -15,3 +15,10 @@ export function gp(errorCode = 0): CpuFault {
 export function ud(): CpuFault {
   return new CpuFault(6, undefined);
 }
+
+/**
+ * A store is about to modify instructions of the block that is running, after
+ * the current one. The instruction is abandoned before its first store and
+ * restarted alone, so what follows it is translated from the new bytes.
+ */
+export class CodeModified {}

@@ -1,7 +1,7 @@
 /**
  * Lazy arithmetic flags. An instruction that sets flags records what it did
  * (operation, size, operands, result) in the Int32Array `F`; a flag is computed
- * only when something reads it. F[OP] = FlagOp * 8 + size, or FlagOp.Known with
+ * only when something reads it. F[OP] = FlagOp * 16 + size, or FlagOp.Known with
  * the six flags already in F[KNOWN].
  */
 
@@ -99,7 +99,7 @@ function below(aLo: number, aHi: number, bLo: number, bHi: number, size: number)
 export function computeFlags(F: Int32Array): number {
   const op = F[F_OP] as number;
   if (op === FlagOp.Known) return F[F_KNOWN] as number;
-  const kind = op >> 3;
+  const kind = op >> 4;
   const size = op & 15;
   const rl = F[F_RES] as number;
   const rh = F[F_RES + 1] as number;
@@ -191,7 +191,7 @@ export function conditionHolds(flags: number, cc: number): boolean {
 export function carryOf(F: Int32Array): number {
   const op = F[F_OP] as number;
   if (op === FlagOp.Known) return (F[F_KNOWN] as number) & 1;
-  const kind = op >> 3;
+  const kind = op >> 4;
   if (kind === FlagOp.Logic) return 0;
   if (kind === FlagOp.Inc || kind === FlagOp.Dec) return F[F_AUX] as number;
   return computeFlags(F) & 1;

@@ -44,7 +44,9 @@ function address(i: Instruction, o: Operand): string {
   if (o.base >= 0) parts.push(`(r[${2 * o.base + 1}] * ${TWO32} + (r[${2 * o.base}] >>> 0))`);
   if (o.index >= 0) parts.push(`(r[${2 * o.index + 1}] * ${TWO32} + (r[${2 * o.index}] >>> 0)) * ${o.scale}`);
   if (o.disp !== 0 || parts.length === 0) parts.push(String(o.disp));
-  return parts.join(' + ');
+  const sum = parts.join(' + ');
+  // RSP/RBP-based addresses raise #SS rather than #GP when not canonical.
+  return o.base === 4 || o.base === 5 ? `ss(${sum})` : sum;
 }
 
 /** Statements reading operand `o` (4 or 8 bytes) into fresh locals; returns [code, lo, hi]. */
@@ -146,7 +148,7 @@ export function emitAlu(i: Instruction, s: InlineState): string | null {
     code += ` ${st}`;
   }
   const flagOp = kind === 'add' ? FlagOp.Add : kind === 'sub' ? FlagOp.Sub : FlagOp.Logic;
-  s.flagStore = `F[0] = ${flagOp * 8 + size}; F[1] = ${rl}; F[2] = ${rh}; F[3] = ${dl}; F[4] = ${dh}; F[5] = ${sl}; F[6] = ${sh};`;
+  s.flagStore = `F[0] = ${flagOp * 16 + size}; F[1] = ${rl}; F[2] = ${rh}; F[3] = ${dl}; F[4] = ${dh}; F[5] = ${sl}; F[6] = ${sh};`;
   s.producer = { kind, size, res: [rl, rh], dst: [dl, dh], src: [sl, sh] };
   return code;
 }
@@ -219,7 +221,7 @@ export function emitIncDec(i: Instruction, s: InlineState): string | null {
   if (st === null) return null;
   const op = inc ? FlagOp.Inc : FlagOp.Dec;
   code += ` ${st}`;
-  s.flagStore = `F[0] = ${op * 8 + size}; F[1] = ${rl}; F[2] = ${rh}; F[3] = ${dl}; F[4] = ${dh}; F[5] = 1; F[6] = 0; F[7] = cf${rl};`;
+  s.flagStore = `F[0] = ${op * 16 + size}; F[1] = ${rl}; F[2] = ${rh}; F[3] = ${dl}; F[4] = ${dh}; F[5] = 1; F[6] = 0; F[7] = cf${rl};`;
   s.producer = { kind: 'incdec', size, res: [rl, rh], dst: [dl, dh], src: ['1', '0'], carry: `cf${rl}` };
   return code;
 }

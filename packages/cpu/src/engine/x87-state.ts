@@ -1,6 +1,9 @@
-/** x87 register stack. Values are kept as doubles (the 80-bit format's extra precision is not modelled). */
+/** x87 register stack: eight 80-bit registers (software extended precision, f80.ts), TOP, control, status, tags. */
+import { type F80, F80_ZERO } from './f80.js';
+
 export interface X87State {
-  st: Float64Array;
+  /** Physical registers; ST(i) is st[(top + i) & 7]. */
+  st: F80[];
   top: number;
   control: number;
   status: number;
@@ -9,5 +12,11 @@ export interface X87State {
 }
 
 export function x87Init(): X87State {
-  return { st: new Float64Array(8), top: 0, control: 0x37f, status: 0, empty: new Uint8Array(8).fill(1) };
+  return {
+    st: new Array<F80>(8).fill(F80_ZERO),
+    top: 0,
+    control: 0x37f,
+    status: 0,
+    empty: new Uint8Array(8).fill(1),
+  };
 }

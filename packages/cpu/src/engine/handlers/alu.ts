@@ -21,7 +21,7 @@ export function recordFlags(
   sh: number,
 ): void {
   const F = c.F;
-  F[F_OP] = op * 8 + size;
+  F[F_OP] = op * 16 + size;
   F[F_RES] = rl;
   F[F_RES + 1] = rh;
   F[F_DST] = dl;

@@ -1,7 +1,7 @@
 /** Control transfers: jumps, calls, returns, loops, and the traps that leave the block. */
 import type { Instruction, Operand } from '../../decoder/instruction.js';
 import { OperandKind } from '../../decoder/instruction.js';
-import type { Cpu } from '../cpu.js';
+import { type Cpu, stackAddress } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import { computeFlags, conditionHolds, RFLAGS } from '../flags.js';
 import { define } from './registry.js';
@@ -70,7 +70,7 @@ define('call', {
 define('ret', {
   branch: true,
   exec(c, i) {
-    const sp = c.regLinear(4);
+    const sp = stackAddress(c.regLinear(4));
     const lo = c.port.read64(sp);
     const hi = c.port.hi;
     const top = hi >> 15;

@@ -1,6 +1,6 @@
 /** Data movement: mov and its extending forms, lea, xchg, stack, conversions, flag transfers. */
 import { type Instruction, type Operand, OperandKind, RegClass } from '../../decoder/instruction.js';
-import type { Cpu } from '../cpu.js';
+import { type Cpu, stackAddress } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import { ARITH_FLAGS, computeFlags, conditionHolds, RFLAGS, setKnownFlags } from '../flags.js';
 import { define } from './registry.js';
@@ -113,7 +113,7 @@ function pushValue(c: Cpu, size: number, lo: number, hi: number): void {
   if (size === 8) {
     c.push64(lo, hi);
   } else {
-    const sp = c.regLinear(4) - 2;
+    const sp = stackAddress(c.regLinear(4) - 2);
     c.port.write16(sp, lo);
     c.setRegLinear(4, sp);
   }
@@ -138,7 +138,7 @@ define('push', {
 define('pop', {
   exec(c, i) {
     const d = op(i, 0);
-    const sp = c.regLinear(4);
+    const sp = stackAddress(c.regLinear(4));
     let lo: number;
     let hi = 0;
     if (i.opSize === 8) {
@@ -178,7 +178,7 @@ define('enter', {
   exec(c, i) {
     const frame = op(i, 0).immLo & 0xffff;
     const level = op(i, 1).immLo & 31;
-    let sp = c.regLinear(4);
+    let sp = stackAddress(c.regLinear(4));
     const bp = c.regLinear(5);
     sp -= 8;
     c.port.write64(sp, c.r[10] as number, c.r[11] as number);
@@ -332,7 +332,7 @@ define(['pushf', 'pushfq'], {
 define(['popf', 'popfq'], {
   ends: true,
   exec(c, i) {
-    const sp = c.regLinear(4);
+    const sp = stackAddress(c.regLinear(4));
     const size = i.opSize === 2 ? 2 : 8;
     const v = size === 8 ? c.port.read64(sp) : c.port.read16(sp);
     c.setRegLinear(4, sp + size);

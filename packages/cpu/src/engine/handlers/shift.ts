@@ -6,7 +6,7 @@
  * Values are handled as BigInt here: shifts are not on the hot path of the
  * generic engine (the block compiler inlines the common forms).
  */
-import type { Instruction, Operand } from '../../decoder/instruction.js';
+import { type Instruction, type Operand, OperandKind } from '../../decoder/instruction.js';
 import type { Cpu } from '../cpu.js';
 import { computeFlags, PARITY, RFLAGS, setKnownFlags } from '../flags.js';
 import { define } from './registry.js';
@@ -46,7 +46,11 @@ function shift(c: Cpu, i: Instruction): void {
   const all = (1n << B) - 1n;
   const count = countOf(c, i, i.operands[1], size);
   const v = readBig(c, i, d, size);
-  if (count === 0) return;
+  if (count === 0) {
+    // Nothing shifts, but a 32-bit register destination is still written (its upper half cleared).
+    if (size === 4 && d.kind === OperandKind.Reg) writeBig(c, i, d, v, size);
+    return;
+  }
   const n = BigInt(count);
   const flags = computeFlags(c.F);
   const cfIn = flags & RFLAGS.CF ? 1n : 0n;
@@ -144,7 +148,10 @@ function doubleShift(c: Cpu, i: Instruction): void {
   const count = countOf(c, i, i.operands[2], size === 8 ? 8 : 4);
   const v = readBig(c, i, d, size);
   const s = readBig(c, i, op(i, 1), size);
-  if (count === 0) return;
+  if (count === 0) {
+    if (size === 4 && d.kind === OperandKind.Reg) writeBig(c, i, d, v, size);
+    return;
+  }
   const n = BigInt(count);
   let r: bigint;
   let cf: number;

@@ -10,117 +10,102 @@ import { OperandKind, RegClass } from '../../decoder/instruction.js';
 import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import { computeFlags, RFLAGS, setKnownFlags } from '../flags.js';
+import { arith, compareLanes, convert, DOUBLE, fromInteger, MXCSR, SINGLE, toInteger } from '../sse-arith.js';
 import { define } from './registry.js';
-import { dst, loadSource, nan32, nan64, op, sse, storeTo } from './sse-state.js';
+import { dst, loadSource, op, sse, storeTo } from './sse-state.js';
 import { setScalarDoubleForms } from './string.js';
 
-type Arith = (a: number, b: number) => number;
-
-const ARITH: Record<string, Arith> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  // x86 min/max: the second (source) operand unless the first is strictly smaller/greater (NaNs and ±0 included).
-  // biome-ignore lint/complexity/useMathMinMax: Math.min/max propagate NaN; x86 returns the source instead.
-  min: (a, b) => (a < b ? a : b),
-  // biome-ignore lint/complexity/useMathMinMax: as above.
-  max: (a, b) => (a > b ? a : b),
-  sqrt: (_a, b) => Math.sqrt(b),
-};
-
-function isMinMax(name: string): boolean {
-  return name === 'min' || name === 'max';
+/** Merge raised flags into MXCSR; an unmasked one is #XM, before any result is written (SDM vol. 1, 11.5.1). */
+export function raise(c: Cpu, flags: number): void {
+  if (flags === 0) return;
+  c.mxcsr |= flags;
+  const masks = (c.mxcsr >> MXCSR.MASK_SHIFT) & 0x3f;
+  if (flags & ~masks & 0x3f) throw new CpuFault(19, undefined);
 }
 
-for (const [name, fn] of Object.entries(ARITH)) {
-  const minmax = isMinMax(name);
-  // Doubles.
-  const pd = (c: Cpu, i: Instruction, lanes: number, bytes: number) => {
+const lanes = new Int32Array(8);
+
+for (const name of ['add', 'sub', 'mul', 'div', 'min', 'max', 'sqrt'] as const) {
+  const lanewise = (c: Cpu, i: Instruction, double: boolean, count: number, bytes: number) => {
     const s = loadSource(c, i, op(i, 1), bytes, bytes === 16);
-    const x = sse(c).x;
+    const x = sse(c).x.i32;
     const d = dst(i);
-    for (let k = 0; k < lanes; k++) {
-      const a = x.f64[d / 2 + k] as number;
-      const b = s.f64[k] as number;
-      const r = fn(a, b);
-      if (minmax) {
-        x.i32[d + 2 * k] = (
-          r === a && !(a === 0 && b === 0) && !Number.isNaN(a) ? x.i32[d + 2 * k] : s.i32[2 * k]
-        ) as number;
-        x.i32[d + 2 * k + 1] = (
-          r === a && !(a === 0 && b === 0) && !Number.isNaN(a) ? x.i32[d + 2 * k + 1] : s.i32[2 * k + 1]
-        ) as number;
-      } else if (Number.isNaN(r)) {
-        const sa = name === 'sqrt' ? b : a;
-        const la = name === 'sqrt' ? (s.i32[2 * k] as number) : (x.i32[d + 2 * k] as number);
-        const ha = name === 'sqrt' ? (s.i32[2 * k + 1] as number) : (x.i32[d + 2 * k + 1] as number);
-        nan64(sa, la, ha, b, s.i32[2 * k] as number, s.i32[2 * k + 1] as number, x.i32, d + 2 * k);
-      } else x.f64[d / 2 + k] = r;
+    let flags = 0;
+    const fmt = double ? DOUBLE : SINGLE;
+    for (let k = 0; k < count; k++) {
+      const w = double ? 2 * k : k;
+      const r = arith(
+        name,
+        fmt,
+        x[d + w] as number,
+        double ? (x[d + w + 1] as number) : 0,
+        s.i32[w] as number,
+        double ? (s.i32[w + 1] as number) : 0,
+        c.mxcsr,
+      );
+      flags |= r.flags;
+      lanes[w] = r.lo;
+      if (double) lanes[w + 1] = r.hi;
     }
+    raise(c, flags);
+    for (let k = 0; k < (double ? 2 * count : count); k++) x[d + k] = lanes[k] as number;
   };
-  const ps = (c: Cpu, i: Instruction, lanes: number, bytes: number) => {
-    const s = loadSource(c, i, op(i, 1), bytes, bytes === 16);
-    const x = sse(c).x;
-    const d = dst(i);
-    for (let k = 0; k < lanes; k++) {
-      const a = x.f32[d + k] as number;
-      const b = s.f32[k] as number;
-      const r = Math.fround(fn(a, b));
-      if (minmax) {
-        const keep = r === a && !(a === 0 && b === 0) && !Number.isNaN(a) && !Number.isNaN(b);
-        x.i32[d + k] = (keep ? x.i32[d + k] : s.i32[k]) as number;
-      } else if (Number.isNaN(r)) {
-        const sa = name === 'sqrt' ? b : a;
-        const ba = name === 'sqrt' ? (s.i32[k] as number) : (x.i32[d + k] as number);
-        x.i32[d + k] = nan32(sa, ba, b, s.i32[k] as number);
-      } else x.f32[d + k] = r;
-    }
-  };
-  define(`${name}pd`, { exec: (c, i) => pd(c, i, 2, 16) });
-  define(`${name}sd`, { exec: (c, i) => pd(c, i, 1, 8) });
-  define(`${name}ps`, { exec: (c, i) => ps(c, i, 4, 16) });
-  define(`${name}ss`, { exec: (c, i) => ps(c, i, 1, 4) });
+  define(`${name}pd`, { exec: (c, i) => lanewise(c, i, true, 2, 16) });
+  define(`${name}sd`, { exec: (c, i) => lanewise(c, i, true, 1, 8) });
+  define(`${name}ps`, { exec: (c, i) => lanewise(c, i, false, 4, 16) });
+  define(`${name}ss`, { exec: (c, i) => lanewise(c, i, false, 1, 4) });
 }
 
-/** cmpXX predicates 0-7: eq, lt, le, unord, neq, nlt, nle, ord. */
-function predicate(p: number, a: number, b: number): boolean {
-  const unordered = Number.isNaN(a) || Number.isNaN(b);
+/** cmpXX predicates 0-7: eq, lt, le, unord, neq, nlt, nle, ord; lt/le/nlt/nle signal on QNaN. */
+function predicate(p: number, order: number): boolean {
+  const unordered = Number.isNaN(order);
   switch (p & 7) {
     case 0:
-      return a === b;
+      return order === 0;
     case 1:
-      return a < b;
+      return order < 0;
     case 2:
-      return a <= b;
+      return order <= 0;
     case 3:
       return unordered;
     case 4:
-      return a !== b;
+      return order !== 0;
     case 5:
-      return !(a < b);
+      return !(order < 0);
     case 6:
-      return !(a <= b);
+      return !(order <= 0);
     default:
       return !unordered;
   }
 }
 
-function compare(double: boolean, lanes: number, bytes: number) {
+function compare(double: boolean, count: number, bytes: number) {
   return (c: Cpu, i: Instruction) => {
     const s = loadSource(c, i, op(i, 1), bytes, bytes === 16);
-    const p = op(i, 2).immLo;
-    const x = sse(c).x;
+    const p = op(i, 2).immLo & 7;
+    const signalling = p === 1 || p === 2 || p === 5 || p === 6;
+    const x = sse(c).x.i32;
     const d = dst(i);
-    for (let k = 0; k < lanes; k++) {
-      if (double) {
-        const t = predicate(p, x.f64[d / 2 + k] as number, s.f64[k] as number) ? -1 : 0;
-        x.i32[d + 2 * k] = t;
-        x.i32[d + 2 * k + 1] = t;
-      } else {
-        x.i32[d + k] = predicate(p, x.f32[d + k] as number, s.f32[k] as number) ? -1 : 0;
-      }
+    const fmt = double ? DOUBLE : SINGLE;
+    let flags = 0;
+    for (let k = 0; k < count; k++) {
+      const w = double ? 2 * k : k;
+      const r = compareLanes(
+        fmt,
+        x[d + w] as number,
+        double ? (x[d + w + 1] as number) : 0,
+        s.i32[w] as number,
+        double ? (s.i32[w + 1] as number) : 0,
+        c.mxcsr,
+        signalling,
+      );
+      flags |= r.flags;
+      const t = predicate(p, r.order) ? -1 : 0;
+      lanes[w] = t;
+      if (double) lanes[w + 1] = t;
     }
+    raise(c, flags);
+    for (let k = 0; k < (double ? 2 * count : count); k++) x[d + k] = lanes[k] as number;
   };
 }
 define('cmppd', { exec: compare(true, 2, 16) });
@@ -132,60 +117,43 @@ define(['comisd', 'ucomisd', 'comiss', 'ucomiss'], {
   exec(c, i) {
     const double = i.mnemonic.endsWith('d');
     const s = loadSource(c, i, op(i, 1), double ? 8 : 4);
-    const x = sse(c).x;
+    const x = sse(c).x.i32;
     const d = dst(i);
-    const a = double ? (x.f64[d / 2] as number) : (x.f32[d] as number);
-    const b = double ? (s.f64[0] as number) : (s.f32[0] as number);
+    const r = compareLanes(
+      double ? DOUBLE : SINGLE,
+      x[d] as number,
+      double ? (x[d + 1] as number) : 0,
+      s.i32[0] as number,
+      double ? (s.i32[1] as number) : 0,
+      c.mxcsr,
+      i.mnemonic.startsWith('comi'),
+    );
+    raise(c, r.flags);
     let f = computeFlags(c.F) & ~(RFLAGS.ZF | RFLAGS.PF | RFLAGS.CF | RFLAGS.OF | RFLAGS.SF | RFLAGS.AF);
-    if (Number.isNaN(a) || Number.isNaN(b)) f |= RFLAGS.ZF | RFLAGS.PF | RFLAGS.CF;
-    else if (a < b) f |= RFLAGS.CF;
-    else if (a === b) f |= RFLAGS.ZF;
+    if (Number.isNaN(r.order)) f |= RFLAGS.ZF | RFLAGS.PF | RFLAGS.CF;
+    else if (r.order < 0) f |= RFLAGS.CF;
+    else if (r.order === 0) f |= RFLAGS.ZF;
     setKnownFlags(c.F, f);
   },
 });
 
 // ---- conversions -----------------------------------------------------------------
 
-/** Round per MXCSR.RC (or truncate). */
-function round(c: Cpu, v: number, truncate: boolean): number {
-  if (truncate) return Math.trunc(v);
-  switch ((c.mxcsr >> 13) & 3) {
-    case 0: {
-      const f = Math.floor(v);
-      const diff = v - f;
-      if (diff > 0.5) return f + 1;
-      if (diff < 0.5) return f;
-      return f % 2 === 0 ? f : f + 1;
-    }
-    case 1:
-      return Math.floor(v);
-    case 2:
-      return Math.ceil(v);
-    default:
-      return Math.trunc(v);
-  }
-}
-
-/** Float → signed integer of `bytes`; NaN and out-of-range give the integer indefinite (most negative). */
-function toInt(c: Cpu, v: number, bytes: number, truncate: boolean): [number, number] {
-  const r = round(c, v, truncate);
-  if (bytes === 4) {
-    if (!(r >= -2147483648 && r <= 2147483647)) return [0x80000000 | 0, 0];
-    return [r | 0, 0];
-  }
-  if (!(r >= -(2 ** 63) && r < 2 ** 63)) return [0, 0x80000000 | 0];
-  const big = BigInt.asUintN(64, BigInt(r));
-  return [Number(big & 0xffffffffn) | 0, Number(big >> 32n) | 0];
-}
-
 define(['cvttsd2si', 'cvtsd2si', 'cvttss2si', 'cvtss2si'], {
   exec(c, i) {
     const double = i.mnemonic.includes('sd');
     const s = loadSource(c, i, op(i, 1), double ? 8 : 4);
-    const v = double ? (s.f64[0] as number) : (s.f32[0] as number);
     const d = op(i, 0);
-    const [lo, hi] = toInt(c, v, d.size, i.mnemonic.startsWith('cvtt'));
-    c.write(i, d, lo, hi, d.size);
+    const r = toInteger(
+      double ? DOUBLE : SINGLE,
+      s.i32[0] as number,
+      s.i32[1] as number,
+      d.size,
+      c.mxcsr,
+      i.mnemonic.startsWith('cvtt'),
+    );
+    raise(c, r.flags);
+    c.write(i, d, r.lo, r.hi, d.size);
   },
 });
 
@@ -193,64 +161,47 @@ define(['cvtsi2sd', 'cvtsi2ss'], {
   exec(c, i) {
     const s = op(i, 1);
     const lo = c.read(i, s);
-    const v = s.size === 8 ? Number(BigInt.asIntN(64, (BigInt(c.hi >>> 0) << 32n) | BigInt(lo >>> 0))) : lo;
-    const x = sse(c).x;
+    const v =
+      s.size === 8 ? BigInt.asIntN(64, (BigInt(c.hi >>> 0) << 32n) | BigInt(lo >>> 0)) : BigInt(lo | 0);
+    const double = i.mnemonic === 'cvtsi2sd';
+    const r = fromInteger(double ? DOUBLE : SINGLE, v, c.mxcsr);
+    raise(c, r.flags);
+    const x = sse(c).x.i32;
     const d = dst(i);
-    if (i.mnemonic === 'cvtsi2sd') {
-      x.f64[d / 2] = s.size === 8 ? exactToDouble(c, lo, c.hi) : v;
-    } else {
-      x.f32[d] = s.size === 8 ? Math.fround(exactToDouble(c, lo, c.hi, true)) : Math.fround(v);
+    x[d] = r.lo;
+    if (double) x[d + 1] = r.hi;
+  },
+});
+
+function convertLanes(from: 'd' | 's', count: number, srcBytes: number, zeroUpper: boolean) {
+  return (c: Cpu, i: Instruction) => {
+    const s = loadSource(c, i, op(i, 1), srcBytes, srcBytes === 16);
+    const x = sse(c).x.i32;
+    const d = dst(i);
+    const [f, t] = from === 'd' ? [DOUBLE, SINGLE] : [SINGLE, DOUBLE];
+    let flags = 0;
+    for (let k = 0; k < count; k++) {
+      const r =
+        from === 'd'
+          ? convert(f, t, s.i32[2 * k] as number, s.i32[2 * k + 1] as number, c.mxcsr)
+          : convert(f, t, s.i32[k] as number, 0, c.mxcsr);
+      flags |= r.flags;
+      if (from === 'd') lanes[k] = r.lo;
+      else {
+        lanes[2 * k] = r.lo;
+        lanes[2 * k + 1] = r.hi;
+      }
     }
-  },
-});
-
-/** A 64-bit integer to double (or to float with `single`) with one rounding, round-to-nearest-even. */
-function exactToDouble(_c: Cpu, lo: number, hi: number, single = false): number {
-  const big = BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
-  if (!single) return Number(big);
-  // Round directly to 24 significant bits (avoid double rounding through double).
-  const neg = big < 0n;
-  let m = neg ? -big : big;
-  const bits = m.toString(2).length;
-  if (bits > 24) {
-    const shift = BigInt(bits - 24);
-    const rem = m & ((1n << shift) - 1n);
-    const half = 1n << (shift - 1n);
-    m >>= shift;
-    if (rem > half || (rem === half && (m & 1n) === 1n)) m += 1n;
-    m <<= shift;
-  }
-  return neg ? -Number(m) : Number(m);
+    raise(c, flags);
+    const words = from === 'd' ? count : 2 * count;
+    for (let k = 0; k < words; k++) x[d + k] = lanes[k] as number;
+    if (zeroUpper) for (let k = words; k < 4; k++) x[d + k] = 0;
+  };
 }
-
-define('cvtss2sd', {
-  exec(c, i) {
-    const s = loadSource(c, i, op(i, 1), 4);
-    const x = sse(c).x;
-    const d = dst(i);
-    const v = s.f32[0] as number;
-    if (Number.isNaN(v)) {
-      // Widen the NaN payload and quieten it.
-      const b = s.i32[0] as number;
-      x.i32[d] = (b & 0x1fffff) << 29;
-      x.i32[d + 1] = (b & 0x80000000) | 0x7ff80000 | ((b >>> 3) & 0x7ffff);
-    } else x.f64[d / 2] = v;
-  },
-});
-
-define('cvtsd2ss', {
-  exec(c, i) {
-    const s = loadSource(c, i, op(i, 1), 8);
-    const x = sse(c).x;
-    const d = dst(i);
-    const v = s.f64[0] as number;
-    if (Number.isNaN(v)) {
-      const hi = s.i32[1] as number;
-      const lo = s.i32[0] as number;
-      x.i32[d] = (hi & 0x80000000) | 0x7fc00000 | ((hi & 0x7ffff) << 3) | (lo >>> 29);
-    } else x.f32[d] = v;
-  },
-});
+define('cvtsd2ss', { exec: convertLanes('d', 1, 8, false) });
+define('cvtss2sd', { exec: convertLanes('s', 1, 4, false) });
+define('cvtpd2ps', { exec: convertLanes('d', 2, 16, true) });
+define('cvtps2pd', { exec: convertLanes('s', 2, 8, false) });
 
 define('cvtdq2pd', {
   exec(c, i) {
@@ -267,60 +218,40 @@ define('cvtdq2pd', {
 define('cvtdq2ps', {
   exec(c, i) {
     const s = loadSource(c, i, op(i, 1), 16, true);
-    const x = sse(c).x;
+    const x = sse(c).x.i32;
     const d = dst(i);
-    for (let k = 0; k < 4; k++) x.f32[d + k] = Math.fround(s.i32[k] as number);
+    let flags = 0;
+    for (let k = 0; k < 4; k++) {
+      const r = fromInteger(SINGLE, BigInt(s.i32[k] as number), c.mxcsr);
+      flags |= r.flags;
+      lanes[k] = r.lo;
+    }
+    raise(c, flags);
+    for (let k = 0; k < 4; k++) x[d + k] = lanes[k] as number;
   },
 });
 
-define(['cvttps2dq', 'cvtps2dq'], {
-  exec(c, i) {
+function toInts(double: boolean, count: number, truncate: boolean) {
+  return (c: Cpu, i: Instruction) => {
     const s = loadSource(c, i, op(i, 1), 16, true);
-    const x = sse(c).x;
+    const x = sse(c).x.i32;
     const d = dst(i);
-    for (let k = 0; k < 4; k++)
-      x.i32[d + k] = (toInt(c, s.f32[k] as number, 4, i.mnemonic === 'cvttps2dq')[0] as number) | 0;
-  },
-});
-
-define(['cvttpd2dq', 'cvtpd2dq'], {
-  exec(c, i) {
-    const s = loadSource(c, i, op(i, 1), 16, true);
-    const x = sse(c).x;
-    const d = dst(i);
-    const t = i.mnemonic === 'cvttpd2dq';
-    const a = toInt(c, s.f64[0] as number, 4, t)[0];
-    const b = toInt(c, s.f64[1] as number, 4, t)[0];
-    x.i32[d] = a;
-    x.i32[d + 1] = b;
-    x.i32[d + 2] = 0;
-    x.i32[d + 3] = 0;
-  },
-});
-
-define('cvtps2pd', {
-  exec(c, i) {
-    const s = loadSource(c, i, op(i, 1), 8);
-    const x = sse(c).x;
-    const d = dst(i);
-    const a = s.f32[0] as number;
-    const b = s.f32[1] as number;
-    x.f64[d / 2] = a;
-    x.f64[d / 2 + 1] = b;
-  },
-});
-
-define('cvtpd2ps', {
-  exec(c, i) {
-    const s = loadSource(c, i, op(i, 1), 16, true);
-    const x = sse(c).x;
-    const d = dst(i);
-    x.f32[d] = s.f64[0] as number;
-    x.f32[d + 1] = s.f64[1] as number;
-    x.i32[d + 2] = 0;
-    x.i32[d + 3] = 0;
-  },
-});
+    let flags = 0;
+    for (let k = 0; k < count; k++) {
+      const r = double
+        ? toInteger(DOUBLE, s.i32[2 * k] as number, s.i32[2 * k + 1] as number, 4, c.mxcsr, truncate)
+        : toInteger(SINGLE, s.i32[k] as number, 0, 4, c.mxcsr, truncate);
+      flags |= r.flags;
+      lanes[k] = r.lo;
+    }
+    raise(c, flags);
+    for (let k = 0; k < 4; k++) x[d + k] = k < count ? (lanes[k] as number) : 0;
+  };
+}
+define('cvttps2dq', { exec: toInts(false, 4, true) });
+define('cvtps2dq', { exec: toInts(false, 4, false) });
+define('cvttpd2dq', { exec: toInts(true, 2, true) });
+define('cvtpd2dq', { exec: toInts(true, 2, false) });
 
 // ---- scalar moves ------------------------------------------------------------------
 
@@ -396,3 +327,25 @@ define('fxrstor', {
     c.restoreFxState(image);
   },
 });
+
+/**
+ * rcp and rsqrt: approximations to 1.5 × 2^-12 relative error on hardware; here
+ * the correctly rounded values, which are within that bound. They raise no flags;
+ * denormal inputs count as zero.
+ */
+function approximate(fn: (v: number) => number, count: number, bytes: number) {
+  return (c: Cpu, i: Instruction) => {
+    const s = loadSource(c, i, op(i, 1), bytes, bytes === 16);
+    const x = sse(c).x;
+    const d = dst(i);
+    for (let k = 0; k < count; k++) {
+      let v = s.f32[k] as number;
+      if (v !== 0 && Math.abs(v) < 2 ** -126) v = v < 0 ? -0 : 0;
+      x.f32[d + k] = fn(v);
+    }
+  };
+}
+define('rcpps', { exec: approximate((v) => 1 / v, 4, 16) });
+define('rcpss', { exec: approximate((v) => 1 / v, 1, 4) });
+define('rsqrtps', { exec: approximate((v) => (v < 0 ? Number.NaN : 1 / Math.sqrt(v)), 4, 16) });
+define('rsqrtss', { exec: approximate((v) => (v < 0 ? Number.NaN : 1 / Math.sqrt(v)), 1, 4) });

@@ -452,3 +452,15 @@ define(['movmskps', 'movmskpd'], {
 define('emms', {
   exec() {},
 });
+
+/** maskmovdqu: store the bytes of the first operand whose mask byte has its top bit set, at [rdi]. */
+define('maskmovdqu', {
+  exec(c, i) {
+    const x = sse(c).x.u8;
+    const data = op(i, 0).reg * 16;
+    const m = op(i, 1).reg * 16;
+    const base = i.addrSize === 4 ? (c.r[14] as number) >>> 0 : c.regLinear(7);
+    const a = base + (op(i, 0).seg === 4 ? c.fsBase : op(i, 0).seg === 5 ? c.gsBase : 0);
+    for (let k = 0; k < 16; k++) if ((x[m + k] as number) & 0x80) c.port.write8(a + k, x[data + k] as number);
+  },
+});

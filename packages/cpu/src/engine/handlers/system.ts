@@ -6,7 +6,7 @@
  */
 import type { Instruction, Operand } from '../../decoder/instruction.js';
 import { OperandKind } from '../../decoder/instruction.js';
-import type { Cpu } from '../cpu.js';
+import { type Cpu, stackAddress } from '../cpu.js';
 import { cpuid } from '../cpuid.js';
 import { CpuFault } from '../fault.js';
 import { RFLAGS } from '../flags.js';
@@ -104,7 +104,7 @@ define(['iretq', 'iretd', 'iret'], {
   branch: true,
   exec(c, i) {
     if (i.mnemonic !== 'iretq') throw new CpuFault(6, undefined);
-    const sp = c.regLinear(4);
+    const sp = stackAddress(c.regLinear(4));
     const rd = (k: number) => {
       const lo = c.port.read64(sp + 8 * k);
       return (c.port.hi >>> 0) * TWO32 + (lo >>> 0);
