@@ -19,6 +19,13 @@ export interface Block {
   linear: number;
   frames: number[];
   cpl: number;
+  /** Cleared when the block is dropped or the linear index is flushed. */
+  valid: boolean;
+  /** The last two successors the run loop found, to skip the lookup next time. */
+  nextRip0: number;
+  next0: Block | null;
+  nextRip1: number;
+  next1: Block | null;
 }
 
 const MAX_BLOCK_INSTRUCTIONS = 48;
@@ -64,6 +71,8 @@ export class BlockCache {
 
   /** Drop the linear-address index (after a TLB flush: the same address may now be other code). */
   flushLinear(): void {
+    for (const b of this.user.values()) b.valid = false;
+    for (const b of this.supervisor.values()) b.valid = false;
     this.user.clear();
     this.supervisor.clear();
   }
@@ -83,6 +92,7 @@ export class BlockCache {
     if (!list) return;
     this.byFrame.delete(frame);
     for (const b of list) {
+      b.valid = false;
       const map = b.cpl === 3 ? this.user : this.supervisor;
       if (map.get(b.linear) === b) map.delete(b.linear);
       this.stats.blocksInvalidated++;
@@ -140,6 +150,11 @@ export class BlockCache {
       linear: rip,
       frames: [...frames],
       cpl,
+      valid: true,
+      nextRip0: Number.NaN,
+      next0: null,
+      nextRip1: Number.NaN,
+      next1: null,
     };
     for (const f of block.frames) {
       port.codeFrames[f] = 1;

@@ -11,9 +11,20 @@
 import { type Instruction, OperandKind } from '../decoder/instruction.js';
 import { type Cpu, stackAddress } from './cpu.js';
 import { CpuFault } from './fault.js';
-import { carryOf, computeFlags, conditionHolds } from './flags.js';
+import { carryOf, computeFlags, conditionHolds, PARITY } from './flags.js';
 import { semanticsOf } from './handlers/registry.js';
-import { emitAlu, emitIncDec, emitMov, fusedCondition, type InlineState } from './inline.js';
+import {
+  emitAlu,
+  emitExtend,
+  emitImul32,
+  emitIncDec,
+  emitLea,
+  emitMov,
+  emitMovNarrow,
+  emitShift,
+  fusedCondition,
+  type InlineState,
+} from './inline.js';
 
 export interface CompiledBlock {
   run: () => number;
@@ -53,11 +64,19 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
     state.k = k;
     const s = semanticsOf(insn);
     const last = k === insns.length - 1;
-    lines.push(`c.k = ${k};`);
+    // The instruction index is recorded only before instructions that can fault or call out.
+    const indexLine = lines.length;
+    lines.push('');
     let inline: string | null = null;
+    // inc/dec read CF from the record when no inline producer precedes them: that record must then stay.
+    const readsRecord = (insn.mnemonic === 'inc' || insn.mnemonic === 'dec') && state.producer === null;
     const m = insn.mnemonic;
     if (!insn.invalid) {
-      if (m === 'mov') inline = emitMov(insn, state);
+      if (m === 'mov') inline = emitMov(insn, state) ?? emitMovNarrow(insn, state);
+      else if (m === 'shl' || m === 'sal' || m === 'shr' || m === 'sar') inline = emitShift(insn, state);
+      else if (m === 'movzx' || m === 'movsx' || m === 'movsxd') inline = emitExtend(insn, state);
+      else if (m === 'lea') inline = emitLea(insn, state);
+      else if (m === 'imul' && insn.operands.length >= 2) inline = emitImul32(insn, state);
       else if (
         m === 'add' ||
         m === 'sub' ||
@@ -115,14 +134,15 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
     if (inline !== null) {
       const producer = state.flagStore !== '';
       const touchesMemory =
-        insn.operands.some((o) => o.kind === OperandKind.Mem) ||
+        (m !== 'lea' && m !== 'nop' && insn.operands.some((o) => o.kind === OperandKind.Mem)) ||
         m === 'push' ||
         m === 'pop' ||
         m === 'call' ||
         m === 'ret';
       // A register-only producer overwrites every flag before anything could observe the previous record.
-      if (producer && !touchesMemory && pendingFlags >= 0) lines[pendingFlags] = '';
+      if (producer && !touchesMemory && !readsRecord && pendingFlags >= 0) lines[pendingFlags] = '';
       if (touchesMemory || m.startsWith('j')) pendingFlags = -1;
+      if (touchesMemory) lines[indexLine] = `c.k = ${k};`;
       lines.push(inline);
       if (producer) {
         lines.push(state.flagStore);
@@ -138,6 +158,7 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
     } else {
       const exec = s && !insn.invalid ? s.exec : undefinedOpcode();
       calls.push(exec);
+      lines[indexLine] = `c.k = ${k};`;
       lines.push(`h[${calls.length - 1}](c, I[${k}]);`);
       state.producer = null;
       pendingFlags = -1;
@@ -173,6 +194,7 @@ ${lines.join('\n')}
     'gp',
     'carryOf',
     'ss',
+    'P',
     body,
   ) as (
     c: Cpu,
@@ -186,6 +208,7 @@ ${lines.join('\n')}
     gp: () => never,
     carry: typeof carryOf,
     ss: typeof stackAddress,
+    P: Uint8Array,
   ) => () => number;
   const gp = (): never => {
     throw new CpuFault(13, 0);
@@ -203,6 +226,7 @@ ${lines.join('\n')}
       gp,
       carryOf,
       stackAddress,
+      PARITY,
     ),
     count: insns.length,
   };

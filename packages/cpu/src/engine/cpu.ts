@@ -379,9 +379,28 @@ export class Cpu implements GuestCpu {
       try {
         while (!this.stopRequested && !this.halted) {
           if (this.icount >= end) return StopReason.Budget;
-          block = undefined;
           const stepping = (this.sysFlags & RFLAGS.TF) !== 0;
-          block = stepping ? this.blocks.single(this.rip, this.cpl) : this.blocks.lookup(this.rip, this.cpl);
+          // Follow the previous block's remembered successor when it is still good, else look up.
+          const prev = block;
+          block = undefined;
+          let found: Block | null = null;
+          if (prev && !stepping) {
+            if (prev.nextRip0 === this.rip) found = prev.next0;
+            else if (prev.nextRip1 === this.rip) found = prev.next1;
+            if (found && (!found.valid || found.cpl !== this.cpl)) found = null;
+          }
+          if (found === null) {
+            found = stepping
+              ? this.blocks.single(this.rip, this.cpl)
+              : this.blocks.lookup(this.rip, this.cpl);
+            if (prev && !stepping) {
+              prev.nextRip1 = prev.nextRip0;
+              prev.next1 = prev.next0;
+              prev.nextRip0 = this.rip;
+              prev.next0 = found;
+            }
+          }
+          block = found;
           this.blocks.running = block;
           this.k = 0;
           this.loopLimit = Math.min(1_000_000, end - this.icount);
@@ -390,7 +409,10 @@ export class Cpu implements GuestCpu {
           this.loopCount = 0;
           this.rip = next;
           // Single-step trap after the instruction (SDM vol. 3, 17.3.1.4), if TF was set before it ran.
-          if (stepping) deliverException(this, 1, undefined, 0);
+          if (stepping) {
+            block = undefined;
+            deliverException(this, 1, undefined, 0);
+          }
         }
         if (this.halted) {
           this.halted = false;
@@ -402,6 +424,7 @@ export class Cpu implements GuestCpu {
           this.icount += this.loopCount + this.k;
           this.loopCount = 0;
           if (block) this.rip = block.rips[this.k] as number;
+          block = undefined;
           continue;
         }
         if (!(e instanceof CpuFault)) throw e;
@@ -413,6 +436,7 @@ export class Cpu implements GuestCpu {
           this.icount += k;
         }
         deliverException(this, e.vector, e.errorCode, e.address);
+        block = undefined;
       }
     }
   }

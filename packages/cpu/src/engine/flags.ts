@@ -47,6 +47,10 @@ export const FlagOp = {
   Inc: 6,
   Dec: 7,
   Neg: 8,
+  /** Shifts by a count 1..width-1, kept in F[F_AUX]; AF is left clear. */
+  Shl: 9,
+  Shr: 10,
+  Sar: 11,
 } as const;
 
 const PARITY = new Uint8Array(256);
@@ -83,6 +87,11 @@ function isZero(lo: number, hi: number, size: number): boolean {
     default:
       return lo === 0 && hi === 0;
   }
+}
+
+/** Bit n of a 64-bit value held as halves. */
+function bitOf(lo: number, hi: number, n: number): number {
+  return n < 32 ? (lo >>> n) & 1 : (hi >>> (n - 32)) & 1;
 }
 
 /** Unsigned a < b over `size` bytes. */
@@ -140,6 +149,28 @@ export function computeFlags(F: Int32Array): number {
       cf = isZero(sl, sh, size) ? 0 : 1;
       of = signOf(sl & rl, sh & rh, size);
       break;
+    case FlagOp.Shl: {
+      const n = F[F_AUX] as number;
+      cf = bitOf(dl, dh, size * 8 - n);
+      of = signOf(rl, rh, size) ^ cf;
+      break;
+    }
+    case FlagOp.Shr:
+      cf = bitOf(dl, dh, (F[F_AUX] as number) - 1);
+      of = signOf(dl, dh, size);
+      break;
+    case FlagOp.Sar: {
+      const n = F[F_AUX] as number;
+      cf = n - 1 >= size * 8 ? signOf(dl, dh, size) : bitOf(dl, dh, n - 1);
+      break;
+    }
+  }
+  if (kind >= FlagOp.Shl) {
+    let f = cf | (of << 11);
+    if (isZero(rl, rh, size)) f |= RFLAGS.ZF;
+    if (signOf(rl, rh, size)) f |= RFLAGS.SF;
+    if (PARITY[rl & 0xff]) f |= RFLAGS.PF;
+    return f;
   }
   let flags = cf | (of << 11);
   if (isZero(rl, rh, size)) flags |= RFLAGS.ZF;

@@ -225,3 +225,140 @@ export function emitIncDec(i: Instruction, s: InlineState): string | null {
   s.producer = { kind: 'incdec', size, res: [rl, rh], dst: [dl, dh], src: ['1', '0'], carry: `cf${rl}` };
   return code;
 }
+
+/** lea: the effective address as exact 64-bit halves (or its low 32 bits), without touching memory or flags. */
+export function emitLea(i: Instruction, s: InlineState): string | null {
+  const [d, m] = i.operands;
+  if (!d || !m || !isGpr(d) || m.kind !== OperandKind.Mem || m.base === -2 || m.base === RIP_BASE)
+    return null;
+  if (d.size !== 4 && d.size !== 8) return null;
+  const terms: string[] = [];
+  const his: string[] = [];
+  if (m.base >= 0) {
+    terms.push(`(r[${2 * m.base}] >>> 0)`);
+    his.push(`r[${2 * m.base + 1}]`);
+  }
+  if (m.index >= 0) {
+    terms.push(`(r[${2 * m.index}] >>> 0) * ${m.scale}`);
+    his.push(`r[${2 * m.index + 1}] * ${m.scale}`);
+  }
+  if (m.disp !== 0 || terms.length === 0) {
+    terms.push(String(m.disp));
+  }
+  const lo = s.local('q');
+  if (d.size === 4 || i.addrSize === 4)
+    return `const ${lo} = ${terms.join(' + ')}; r[${2 * d.reg}] = ${lo} | 0; r[${2 * d.reg + 1}] = 0;`;
+  // The low sum is exact in a double (below 2^36); its carries (or borrow, for a negative displacement) go to the high half.
+  const hi = [...his, `Math.floor(${lo} / ${TWO32})`].join(' + ');
+  return `const ${lo} = ${terms.join(' + ')}; r[${2 * d.reg + 1}] = (${hi}) | 0; r[${2 * d.reg}] = ${lo} | 0;`;
+}
+
+/** imul r32, r/m32 [, imm]: the low half and CF = OF = "the product did not fit", as the generic form sets them. */
+export function emitImul32(i: Instruction, s: InlineState): string | null {
+  const [d, a, b] = i.operands;
+  if (!d || !a || !isGpr(d) || d.size !== 4) return null;
+  const x = load(i, a, 4, s);
+  const y = b ? load(i, b, 4, s) : load(i, d, 4, s);
+  if (!x || !y) return null;
+  const l = s.local('m');
+  const p = s.local('p');
+  // The double product is exact below 2^53; beyond that it cannot equal a 32-bit value, so the test still holds.
+  const code = `${x[0]} ${y[0]} const ${p} = (${x[1]} | 0) * (${y[1]} | 0); const ${l} = Math.imul(${x[1]}, ${y[1]}); r[${2 * d.reg}] = ${l}; r[${2 * d.reg + 1}] = 0;`;
+  s.flagStore = `F[0] = 0; F[8] = (${p} !== ${l} ? 0x801 : 0) | (${l} < 0 ? 0x80 : 0) | (${l} === 0 ? 0x40 : 0) | (P[${l} & 0xff] << 2);`;
+  s.producer = null;
+  return code;
+}
+
+/** shl/shr/sar of a 32- or 64-bit register by an immediate; flags recorded lazily (FlagOp.Shl/Shr/Sar). */
+export function emitShift(i: Instruction, s: InlineState): string | null {
+  const [d, c] = i.operands;
+  if (!d || !c || !isGpr(d) || c.kind !== OperandKind.Imm || (d.size !== 4 && d.size !== 8)) return null;
+  const m = i.mnemonic === 'sal' ? 'shl' : i.mnemonic;
+  if (m !== 'shl' && m !== 'shr' && m !== 'sar') return null;
+  const n = c.immLo & (d.size === 8 ? 63 : 31);
+  const lo = `r[${2 * d.reg}]`;
+  const hi = `r[${2 * d.reg + 1}]`;
+  // A zero count changes nothing (flags included), but a 32-bit register is still written.
+  if (n === 0) return d.size === 4 ? `${hi} = 0;` : '';
+  const dl = s.local('a');
+  const dh = s.local('b');
+  const rl = s.local('e');
+  const rh = s.local('f');
+  let code = `const ${dl} = ${lo} | 0, ${dh} = ${d.size === 8 ? hi : '0'} | 0;`;
+  if (d.size === 4) {
+    const op = m === 'shl' ? '<<' : m === 'shr' ? '>>>' : '>>';
+    code += ` const ${rl} = (${dl} ${op} ${n}) | 0, ${rh} = 0;`;
+  } else if (m === 'shl') {
+    code +=
+      n < 32
+        ? ` const ${rl} = ${dl} << ${n}, ${rh} = (${dh} << ${n}) | (${dl} >>> ${32 - n});`
+        : ` const ${rl} = 0, ${rh} = ${dl} << ${n - 32};`;
+  } else {
+    const hop = m === 'shr' ? '>>>' : '>>';
+    code +=
+      n < 32
+        ? ` const ${rl} = (${dl} >>> ${n}) | (${dh} << ${32 - n}), ${rh} = (${dh} ${hop} ${n}) | 0;`
+        : ` const ${rl} = (${dh} ${hop} ${n - 32}) | 0, ${rh} = ${m === 'shr' ? '0' : `${dh} >> 31`};`;
+  }
+  code += ` ${lo} = ${rl}; ${hi} = ${rh};`;
+  const op = m === 'shl' ? FlagOp.Shl : m === 'shr' ? FlagOp.Shr : FlagOp.Sar;
+  s.flagStore = `F[0] = ${op * 16 + d.size}; F[1] = ${rl}; F[2] = ${rh}; F[3] = ${dl}; F[4] = ${dh}; F[7] = ${n};`;
+  s.producer = null;
+  return code;
+}
+
+/** movzx/movsx/movsxd into a 32- or 64-bit register from a low byte/word/dword register or plain memory. */
+export function emitExtend(i: Instruction, s: InlineState): string | null {
+  const [d, src] = i.operands;
+  if (!d || !src || !isGpr(d) || (d.size !== 4 && d.size !== 8)) return null;
+  const signed = i.mnemonic !== 'movzx';
+  let v: string;
+  if (isGpr(src)) {
+    const r = `r[${2 * src.reg}]`;
+    v =
+      src.size === 1
+        ? signed
+          ? `(${r} << 24 >> 24)`
+          : `(${r} & 0xff)`
+        : src.size === 2
+          ? signed
+            ? `(${r} << 16 >> 16)`
+            : `(${r} & 0xffff)`
+          : `(${r} | 0)`;
+  } else if (simpleMem(i, src)) {
+    const a = address(i, src);
+    v =
+      src.size === 1
+        ? signed
+          ? `(m.read8(${a}) << 24 >> 24)`
+          : `m.read8(${a})`
+        : src.size === 2
+          ? signed
+            ? `(m.read16(${a}) << 16 >> 16)`
+            : `m.read16(${a})`
+          : `m.read32(${a})`;
+  } else return null;
+  const t = s.local('x');
+  const high = d.size === 8 && signed ? `${t} >> 31` : '0';
+  return `const ${t} = ${v}; r[${2 * d.reg}] = ${t}; r[${2 * d.reg + 1}] = ${high};`;
+}
+
+/** mov of a byte or word between a low register, an immediate and plain memory. */
+export function emitMovNarrow(i: Instruction, s: InlineState): string | null {
+  const [d, src] = i.operands;
+  if (!d || !src || (d.size !== 1 && d.size !== 2)) return null;
+  const size = d.size;
+  const mask = size === 1 ? '0xff' : '0xffff';
+  let v: string;
+  if (isGpr(src)) v = `(r[${2 * src.reg}] & ${mask})`;
+  else if (src.kind === OperandKind.Imm) v = String(src.immLo & (size === 1 ? 0xff : 0xffff));
+  else if (simpleMem(i, src)) v = size === 1 ? `m.read8(${address(i, src)})` : `m.read16(${address(i, src)})`;
+  else return null;
+  if (isGpr(d)) {
+    const t = s.local('n');
+    return `const ${t} = ${v}; r[${2 * d.reg}] = (r[${2 * d.reg}] & ~${mask}) | ${t};`;
+  }
+  if (simpleMem(i, d))
+    return size === 1 ? `m.write8(${address(i, d)}, ${v});` : `m.write16(${address(i, d)}, ${v});`;
+  return null;
+}

@@ -71,10 +71,134 @@ function mulOne(c: Cpu, i: Instruction, signed: boolean): void {
   mulFlags(c, low, bits, overflow);
 }
 
-define('mul', { exec: (c, i) => mulOne(c, i, false) });
+/** 64 × 64 → 128-bit unsigned product as four 32-bit words (16-bit limbs keep every partial product exact). */
+const limbsA = new Float64Array(4);
+const limbsB = new Float64Array(4);
+const words = new Float64Array(8);
+export function mul128(aLo: number, aHi: number, bLo: number, bHi: number, out: Int32Array): void {
+  limbsA[0] = aLo & 0xffff;
+  limbsA[1] = aLo >>> 16;
+  limbsA[2] = aHi & 0xffff;
+  limbsA[3] = aHi >>> 16;
+  limbsB[0] = bLo & 0xffff;
+  limbsB[1] = bLo >>> 16;
+  limbsB[2] = bHi & 0xffff;
+  limbsB[3] = bHi >>> 16;
+  words.fill(0);
+  for (let x = 0; x < 4; x++)
+    for (let y = 0; y < 4; y++)
+      words[x + y] = (words[x + y] as number) + (limbsA[x] as number) * (limbsB[y] as number);
+  let carry = 0;
+  for (let k = 0; k < 8; k++) {
+    const v = (words[k] as number) + carry;
+    words[k] = v % 65536;
+    carry = Math.floor(v / 65536);
+  }
+  for (let k = 0; k < 4; k++) out[k] = ((words[2 * k] as number) + (words[2 * k + 1] as number) * 65536) | 0;
+}
+
+const product = new Int32Array(4);
+
+/** Signed or unsigned 64-bit multiply: sets product[0..3] (low to high words). */
+function mul64(aLo: number, aHi: number, bLo: number, bHi: number, signed: boolean): void {
+  mul128(aLo, aHi, bLo, bHi, product);
+  if (!signed) return;
+  // Signed high half = unsigned high half - (a < 0 ? b : 0) - (b < 0 ? a : 0).
+  let h0 = (product[2] as number) >>> 0;
+  let h1 = (product[3] as number) >>> 0;
+  const subtract = (lo: number, hi: number) => {
+    const l = h0 - (lo >>> 0);
+    h0 = l < 0 ? l + 4294967296 : l;
+    h1 = (h1 - (hi >>> 0) - (l < 0 ? 1 : 0) + 8589934592) % 4294967296;
+  };
+  if (aHi < 0) subtract(bLo, bHi);
+  if (bHi < 0) subtract(aLo, aHi);
+  product[2] = h0 | 0;
+  product[3] = h1 | 0;
+}
+
+function fastFlags(c: Cpu, overflow: boolean, lowSign: boolean, lowZero: boolean, lowByte: number): void {
+  let f = computeFlags(c.F) & ~(RFLAGS.CF | RFLAGS.OF | RFLAGS.SF | RFLAGS.ZF | RFLAGS.PF | RFLAGS.AF);
+  if (overflow) f |= RFLAGS.CF | RFLAGS.OF;
+  if (lowSign) f |= RFLAGS.SF;
+  if (lowZero) f |= RFLAGS.ZF;
+  if (PARITY[lowByte & 0xff]) f |= RFLAGS.PF;
+  setKnownFlags(c.F, f);
+}
+
+/** The 32- and 64-bit forms without BigInt; returns false for the byte/word forms. */
+function fastMul(c: Cpu, i: Instruction, signed: boolean): boolean {
+  const n = i.operands.length;
+  const d = op(i, 0);
+  const size = d.size;
+  if (size !== 4 && size !== 8) return false;
+  let aLo: number;
+  let aHi: number;
+  let bLo: number;
+  let bHi: number;
+  if (n === 1) {
+    aLo = c.r[0] as number;
+    aHi = c.r[1] as number;
+    bLo = c.read(i, d, size);
+    bHi = size === 8 ? c.hi : 0;
+  } else {
+    const src = op(i, 1);
+    aLo = c.read(i, src, size);
+    aHi = size === 8 ? c.hi : 0;
+    if (n === 3) {
+      const t = op(i, 2);
+      bLo = t.immLo;
+      bHi = t.immHi;
+    } else {
+      bLo = c.r[2 * d.reg] as number;
+      bHi = c.r[2 * d.reg + 1] as number;
+    }
+  }
+  if (size === 4) {
+    const p = signed ? (aLo | 0) * (bLo | 0) : (aLo >>> 0) * (bLo >>> 0);
+    const low = Math.imul(aLo, bLo);
+    const high = Math.floor((p - (low >>> 0)) / 4294967296) | 0;
+    // Exact high half: the double product is exact to 2^53; recompute it from 16-bit limbs when it is not.
+    let hiWord = high;
+    if (Math.abs(p) >= 2 ** 53) {
+      mul64(aLo, signed ? aLo >> 31 : 0, bLo, signed ? bLo >> 31 : 0, false);
+      hiWord = product[1] as number;
+    }
+    const overflow = signed ? hiWord !== low >> 31 : hiWord !== 0;
+    if (n === 1) {
+      c.r[0] = low;
+      c.r[1] = 0;
+      c.r[4] = hiWord;
+      c.r[5] = 0;
+    } else c.write(i, d, low, 0, 4);
+    fastFlags(c, overflow, low < 0, low === 0, low);
+    return true;
+  }
+  mul64(aLo, aHi, bLo, bHi, signed);
+  const l0 = product[0] as number;
+  const l1 = product[1] as number;
+  const h0 = product[2] as number;
+  const h1 = product[3] as number;
+  const overflow = signed ? !(h0 === l1 >> 31 && h1 === l1 >> 31) : h0 !== 0 || h1 !== 0;
+  if (n === 1) {
+    c.r[0] = l0;
+    c.r[1] = l1;
+    c.r[4] = h0;
+    c.r[5] = h1;
+  } else c.write(i, d, l0, l1, 8);
+  fastFlags(c, overflow, l1 < 0, l0 === 0 && l1 === 0, l0);
+  return true;
+}
+
+define('mul', {
+  exec(c, i) {
+    if (!fastMul(c, i, false)) mulOne(c, i, false);
+  },
+});
 
 define('imul', {
   exec(c, i) {
+    if (fastMul(c, i, true)) return;
     if (i.operands.length === 1) {
       mulOne(c, i, true);
       return;
@@ -96,7 +220,58 @@ define('imul', {
   },
 });
 
+/** 32- and 64-bit division when dividend and divisor fit in doubles exactly (rdx only a sign or zero extension). */
+function fastDivide(c: Cpu, i: Instruction, signed: boolean): boolean {
+  const s = op(i, 0);
+  const size = s.size;
+  if (size !== 4 && size !== 8) return false;
+  const r = c.r;
+  const dl = c.read(i, s, size);
+  const dh = size === 8 ? c.hi : 0;
+  let divisor: number;
+  let dividend: number;
+  if (size === 4) {
+    const ext = signed ? (r[0] as number) >> 31 : 0;
+    if ((r[4] as number) !== ext) return false;
+    divisor = signed ? dl | 0 : dl >>> 0;
+    dividend = signed ? (r[0] as number) | 0 : (r[0] as number) >>> 0;
+  } else {
+    const ext = signed ? (r[1] as number) >> 31 : 0;
+    if ((r[4] as number) !== ext || (r[5] as number) !== ext) return false;
+    const limit = 2 ** 21;
+    const ah = r[1] as number;
+    if (
+      signed
+        ? ah >= limit || ah < -limit || dh >= limit || dh < -limit
+        : ah >>> 0 >= limit || dh >>> 0 >= limit
+    )
+      return false;
+    divisor = signed ? dh * 4294967296 + (dl >>> 0) : (dh >>> 0) * 4294967296 + (dl >>> 0);
+    dividend = signed
+      ? ah * 4294967296 + ((r[0] as number) >>> 0)
+      : (ah >>> 0) * 4294967296 + ((r[0] as number) >>> 0);
+  }
+  if (divisor === 0) throw new CpuFault(0, undefined);
+  const q = Math.trunc(dividend / divisor);
+  const rem = dividend - q * divisor;
+  // The one quotient that does not fit: the most negative value divided by -1.
+  if (signed && size === 4 && q === 2147483648) throw new CpuFault(0, undefined);
+  if (size === 4) {
+    r[0] = q | 0;
+    r[1] = 0;
+    r[4] = rem | 0;
+    r[5] = 0;
+  } else {
+    r[0] = (q % 4294967296) | 0;
+    r[1] = Math.floor(q / 4294967296) | 0;
+    r[4] = (rem % 4294967296) | 0;
+    r[5] = Math.floor(rem / 4294967296) | 0;
+  }
+  return true;
+}
+
 function divide(c: Cpu, i: Instruction, signed: boolean): void {
+  if (fastDivide(c, i, signed)) return;
   const s = op(i, 0);
   const size = s.size;
   const bits = size * 8;

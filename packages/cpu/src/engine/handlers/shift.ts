@@ -38,9 +38,133 @@ function countOf(c: Cpu, i: Instruction, o: Operand | undefined, size: number): 
   return raw & (size === 8 ? 63 : 31);
 }
 
+/** shl/shr/sar of 32-bit values without BigInt (the common case); flags as in `shift`. */
+function shift32(c: Cpu, i: Instruction, d: Operand, count: number): void {
+  const v = c.read(i, d, 4);
+  const m = i.mnemonic;
+  const flags = computeFlags(c.F);
+  let r: number;
+  let cf: number;
+  let of: number;
+  if (m === 'shr') {
+    r = v >>> count;
+    cf = (v >>> (count - 1)) & 1;
+    of = v >>> 31;
+  } else if (m === 'sar') {
+    r = v >> count;
+    cf = (v >> (count - 1)) & 1;
+    of = 0;
+  } else {
+    r = v << count;
+    cf = (v >>> (32 - count)) & 1;
+    of = (r >>> 31) ^ cf;
+  }
+  c.write(i, d, r, 0, 4);
+  let f = flags & ~(RFLAGS.CF | RFLAGS.OF | RFLAGS.ZF | RFLAGS.SF | RFLAGS.PF | RFLAGS.AF);
+  if (cf) f |= RFLAGS.CF;
+  if (of) f |= RFLAGS.OF;
+  if (r === 0) f |= RFLAGS.ZF;
+  if (r < 0) f |= RFLAGS.SF;
+  if (PARITY[r & 0xff]) f |= RFLAGS.PF;
+  setKnownFlags(c.F, f);
+}
+
+/** shl/shr/sar of 64-bit values as two halves, without BigInt. */
+function shift64(c: Cpu, i: Instruction, d: Operand, count: number): void {
+  const lo = c.read(i, d, 8);
+  const hi = c.hi;
+  const m = i.mnemonic;
+  const flags = computeFlags(c.F);
+  let rl: number;
+  let rh: number;
+  let cf: number;
+  let of: number;
+  const bit = (n: number) => (n < 32 ? (lo >>> n) & 1 : (hi >>> (n - 32)) & 1);
+  if (m === 'shr' || m === 'sar') {
+    const fill = m === 'sar' ? hi >> 31 : 0;
+    if (count < 32) {
+      rl = (lo >>> count) | (count ? hi << (32 - count) : 0);
+      rh = m === 'sar' ? hi >> count : hi >>> count;
+    } else {
+      rl = m === 'sar' ? hi >> (count - 32) : count === 32 ? hi : hi >>> (count - 32);
+      rh = fill;
+    }
+    cf = bit(count - 1);
+    of = m === 'sar' ? 0 : hi >>> 31;
+  } else {
+    if (count < 32) {
+      rh = (hi << count) | (count ? lo >>> (32 - count) : 0);
+      rl = lo << count;
+    } else {
+      rh = lo << (count - 32);
+      rl = 0;
+    }
+    cf = bit(64 - count);
+    of = (rh >>> 31) ^ cf;
+  }
+  c.write(i, d, rl, rh, 8);
+  let f = flags & ~(RFLAGS.CF | RFLAGS.OF | RFLAGS.ZF | RFLAGS.SF | RFLAGS.PF | RFLAGS.AF);
+  if (cf) f |= RFLAGS.CF;
+  if (of) f |= RFLAGS.OF;
+  if (rl === 0 && rh === 0) f |= RFLAGS.ZF;
+  if (rh < 0) f |= RFLAGS.SF;
+  if (PARITY[rl & 0xff]) f |= RFLAGS.PF;
+  setKnownFlags(c.F, f);
+}
+
+/** rol/ror of 32- and 64-bit values without BigInt; only CF and OF change. */
+function rotate(c: Cpu, i: Instruction, d: Operand, size: number, count: number): void {
+  const lo = c.read(i, d, size);
+  const hi = size === 8 ? c.hi : 0;
+  const left = i.mnemonic === 'rol';
+  let rl: number;
+  let rh = 0;
+  if (size === 4) {
+    rl = left ? (lo << count) | (lo >>> (32 - count)) : (lo >>> count) | (lo << (32 - count));
+  } else {
+    // Rotating right by n is rotating left by 64 - n; a rotation by 32 or more swaps the halves first.
+    let n = left ? count : 64 - count;
+    let a = lo;
+    let b = hi;
+    if (n >= 32) {
+      const t = a;
+      a = b;
+      b = t;
+      n -= 32;
+    }
+    rl = n === 0 ? a : (a << n) | (b >>> (32 - n));
+    rh = n === 0 ? b : (b << n) | (a >>> (32 - n));
+  }
+  c.write(i, d, rl | 0, rh | 0, size);
+  const top = size === 8 ? rh >>> 31 : rl >>> 31;
+  const cf = left ? rl & 1 : top;
+  const second = size === 8 ? (rh >>> 30) & 1 : (rl >>> 30) & 1;
+  const of = left ? top ^ cf : top ^ second;
+  let f = computeFlags(c.F) & ~(RFLAGS.CF | RFLAGS.OF);
+  if (cf) f |= RFLAGS.CF;
+  if (of) f |= RFLAGS.OF;
+  setKnownFlags(c.F, f);
+}
+
 function shift(c: Cpu, i: Instruction): void {
   const d = op(i, 0);
   const size = d.size;
+  const m = i.mnemonic;
+  if ((size === 4 || size === 8) && (m === 'rol' || m === 'ror')) {
+    const count = countOf(c, i, i.operands[1], size);
+    if (count !== 0) {
+      rotate(c, i, d, size, count);
+      return;
+    }
+  }
+  if ((size === 4 || size === 8) && (m === 'shl' || m === 'sal' || m === 'shr' || m === 'sar')) {
+    const count = countOf(c, i, i.operands[1], size);
+    if (count !== 0) {
+      if (size === 4) shift32(c, i, d, count);
+      else shift64(c, i, d, count);
+      return;
+    }
+  }
   const bits = size * 8;
   const B = BigInt(bits);
   const all = (1n << B) - 1n;
