@@ -21,7 +21,9 @@ import {
   emitLea,
   emitMov,
   emitMovNarrow,
+  emitSetcc,
   emitShift,
+  emitXmmMove,
   fusedCondition,
   type InlineState,
 } from './inline.js';
@@ -76,6 +78,9 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
       else if (m === 'shl' || m === 'sal' || m === 'shr' || m === 'sar') inline = emitShift(insn, state);
       else if (m === 'movzx' || m === 'movsx' || m === 'movsxd') inline = emitExtend(insn, state);
       else if (m === 'lea') inline = emitLea(insn, state);
+      else if (m.startsWith('set') && insn.cc >= 0) inline = emitSetcc(insn, state);
+      else if (['movups', 'movupd', 'movaps', 'movapd', 'movdqu', 'movdqa', 'movsd', 'movq'].includes(m))
+        inline = emitXmmMove(insn, state);
       else if (m === 'imul' && insn.operands.length >= 2) inline = emitImul32(insn, state);
       else if (
         m === 'add' ||
@@ -108,6 +113,16 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
         const [lo, hi] = splitConst(insn.address + insn.length);
         const sp = state.local('sp');
         inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0) - 8); m.write64(${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0; c.next = ${insn.operands[0].target};`;
+      } else if (
+        m === 'call' &&
+        insn.operands[0]?.kind === OperandKind.Reg &&
+        insn.operands[0].regClass === 0
+      ) {
+        const n = insn.operands[0].reg;
+        const [lo, hi] = splitConst(insn.address + insn.length);
+        const sp = state.local('sp');
+        const t = state.local('ct');
+        inline = `const ${t} = r[${2 * n + 1}] * ${TWO32} + (r[${2 * n}] >>> 0); if (((r[${2 * n + 1}] >> 15) + 1) >>> 1 !== 0) gp(); const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0) - 8); m.write64(${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0; c.next = ${t};`;
       } else if (m === 'ret' && insn.operands.length === 0) {
         const sp = state.local('sp');
         const lo = state.local('rl');
@@ -141,7 +156,7 @@ export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
         m === 'ret';
       // A register-only producer overwrites every flag before anything could observe the previous record.
       if (producer && !touchesMemory && !readsRecord && pendingFlags >= 0) lines[pendingFlags] = '';
-      if (touchesMemory || m.startsWith('j')) pendingFlags = -1;
+      if (touchesMemory || m.startsWith('j') || m.startsWith('set')) pendingFlags = -1;
       if (touchesMemory) lines[indexLine] = `c.k = ${k};`;
       lines.push(inline);
       if (producer) {
@@ -195,6 +210,7 @@ ${lines.join('\n')}
     'carryOf',
     'ss',
     'P',
+    'X',
     body,
   ) as (
     c: Cpu,
@@ -209,6 +225,7 @@ ${lines.join('\n')}
     carry: typeof carryOf,
     ss: typeof stackAddress,
     P: Uint8Array,
+    X: Int32Array,
   ) => () => number;
   const gp = (): never => {
     throw new CpuFault(13, 0);
@@ -227,6 +244,7 @@ ${lines.join('\n')}
       carryOf,
       stackAddress,
       PARITY,
+      cpu.xmm,
     ),
     count: insns.length,
   };

@@ -362,3 +362,55 @@ export function emitMovNarrow(i: Instruction, s: InlineState): string | null {
     return size === 1 ? `m.write8(${address(i, d)}, ${v});` : `m.write16(${address(i, d)}, ${v});`;
   return null;
 }
+
+/** setcc into a low byte register, from the fused producer or the lazy record. */
+export function emitSetcc(i: Instruction, s: InlineState): string | null {
+  const d = i.operands[0];
+  if (!d || !isGpr(d) || d.size !== 1 || i.cc < 0) return null;
+  const cond = (s.producer && fusedCondition(i.cc, s.producer)) ?? `cond(computeFlags(F), ${i.cc})`;
+  return `r[${2 * d.reg}] = (r[${2 * d.reg}] & ~0xff) | ((${cond}) ? 1 : 0);`;
+}
+
+function isXmm(o: Operand | undefined): o is Operand {
+  return !!o && o.kind === OperandKind.Reg && o.regClass === RegClass.Xmm;
+}
+
+/** 16-byte moves (movups/movaps/movdqu/movdqa) and movsd/movq loads between XMM registers and plain memory. */
+export function emitXmmMove(i: Instruction, s: InlineState): string | null {
+  const [d, src] = i.operands;
+  if (!d || !src) return null;
+  const m = i.mnemonic;
+  const aligned = m === 'movaps' || m === 'movapd' || m === 'movdqa';
+  const full = aligned || m === 'movups' || m === 'movupd' || m === 'movdqu';
+  const a = s.local('xa');
+  const check = aligned ? ` if (${a} % 16 !== 0) gp();` : '';
+  if (full) {
+    if (isXmm(d) && isXmm(src)) {
+      const x = 4 * d.reg;
+      const y = 4 * src.reg;
+      return `X[${x}] = X[${y}]; X[${x + 1}] = X[${y + 1}]; X[${x + 2}] = X[${y + 2}]; X[${x + 3}] = X[${y + 3}];`;
+    }
+    if (isXmm(d) && simpleMem(i, src)) {
+      const x = 4 * d.reg;
+      const t0 = s.local('xl');
+      const t1 = s.local('xh');
+      const t2 = s.local('xm');
+      return `const ${a} = ${address(i, src)};${check} const ${t0} = m.read64(${a}), ${t1} = m.hi, ${t2} = m.read64(${a} + 8); X[${x}] = ${t0}; X[${x + 1}] = ${t1}; X[${x + 2}] = ${t2}; X[${x + 3}] = m.hi;`;
+    }
+    if (simpleMem(i, d) && isXmm(src)) {
+      const y = 4 * src.reg;
+      return `const ${a} = ${address(i, d)};${check} m.probeWrite(${a}, 16); m.write64(${a}, X[${y}], X[${y + 1}]); m.write64(${a} + 8, X[${y + 2}], X[${y + 3}]);`;
+    }
+    return null;
+  }
+  if ((m === 'movsd' || m === 'movq') && isXmm(d) && simpleMem(i, src) && src.size === 8) {
+    const x = 4 * d.reg;
+    const t = s.local('xl');
+    return `const ${t} = m.read64(${address(i, src)}); X[${x}] = ${t}; X[${x + 1}] = m.hi; X[${x + 2}] = 0; X[${x + 3}] = 0;`;
+  }
+  if ((m === 'movsd' || m === 'movq') && simpleMem(i, d) && isXmm(src) && d.size === 8) {
+    const y = 4 * src.reg;
+    return `m.write64(${address(i, d)}, X[${y}], X[${y + 1}]);`;
+  }
+  return null;
+}
