@@ -32,8 +32,6 @@ export const SINGLE: Format = { bits: 24, emin: -126, emax: 127 };
 
 import { bitLength, roundBits } from './rounding.js';
 
-const view = new DataView(new ArrayBuffer(8));
-
 /** Result of one lane: the value's bits (lo, hi for doubles; lo only for singles) and the flags raised. */
 export interface LaneResult {
   lo: number;
@@ -431,5 +429,3 @@ export function convert(from: Format, to: Format, lo: number, hi: number, mxcsr:
   r.flags |= flags;
   return r;
 }
-
-export { view as _view };

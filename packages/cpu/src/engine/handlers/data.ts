@@ -2,7 +2,7 @@
 import { type Instruction, type Operand, OperandKind, RegClass } from '../../decoder/instruction.js';
 import { type Cpu, stackAddress } from '../cpu.js';
 import { CpuFault } from '../fault.js';
-import { ARITH_FLAGS, computeFlags, conditionHolds, RFLAGS, setKnownFlags } from '../flags.js';
+import { computeFlags, conditionHolds, RFLAGS, setKnownFlags } from '../flags.js';
 import { define } from './registry.js';
 
 type Op = Operand;
@@ -367,5 +367,3 @@ define('xlatb', {
     c.r[0] = ((c.r[0] as number) & ~0xff) | v;
   },
 });
-
-export { ARITH_FLAGS };

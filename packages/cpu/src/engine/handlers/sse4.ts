@@ -9,7 +9,7 @@ import { OperandKind, RegClass } from '../../decoder/instruction.js';
 import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import { RFLAGS, setKnownFlags } from '../flags.js';
-import { arith, DOUBLE, MXCSR, roundTo, SINGLE } from '../sse-arith.js';
+import { arith, DOUBLE, MXCSR, SINGLE } from '../sse-arith.js';
 import { define } from './registry.js';
 import { raise } from './sse-float.js';
 import { dst, loadSource, op, type SseViews, sse } from './sse-state.js';
@@ -535,5 +535,3 @@ define('crc32', {
     c.write(i, d, crc, 0, d.size === 8 ? 8 : 4);
   },
 });
-
-export { roundTo };

@@ -9,7 +9,7 @@
 import { AccessKind } from '@x/mmu';
 import type { Instruction } from '../../decoder/instruction.js';
 import type { Cpu } from '../cpu.js';
-import { F_AUX, FlagOp, RFLAGS } from '../flags.js';
+import { F_AUX, FlagOp } from '../flags.js';
 import { addSub, mask, recordFlags } from './alu.js';
 import { define } from './registry.js';
 
@@ -218,5 +218,3 @@ export function setScalarDoubleForms(movsd: typeof sseMovsd, cmpsd: typeof sseCm
   sseMovsd = movsd;
   sseCmpsd = cmpsd;
 }
-
-export { RFLAGS };
