@@ -3,19 +3,20 @@
  * a write to a frame drops exactly the blocks made from it.
  */
 import { decode, MAX_INSTRUCTION_LENGTH } from '../decoder/decode.js';
-import type { Instruction } from '../decoder/instruction.js';
-import { compileBlock } from './block-compiler.js';
+import { type Instruction, OperandKind } from '../decoder/instruction.js';
+import { compileRegion } from './block-compiler.js';
 import type { Cpu, CpuStats } from './cpu.js';
 import { CodeModified } from './fault.js';
 import { endsBlock } from './handlers/registry.js';
 import type { MemoryPort } from './memory-port.js';
 
+/** A translated region (block-compiler.ts); it counts the instructions it ran in `cpu.loopCount`. */
 export interface Block {
   run: () => number;
-  /** Instructions in the block (a self-looping block counts its iterations itself). */
-  count: number;
   /** Linear address of each instruction, for exact state on a fault. */
   rips: number[];
+  /** For each instruction, how many instructions of its basic block precede it (completed on a fault there). */
+  done: number[];
   linear: number;
   frames: number[];
   cpl: number;
@@ -29,6 +30,8 @@ export interface Block {
 }
 
 const MAX_BLOCK_INSTRUCTIONS = 48;
+const MAX_REGION_BLOCKS = 32;
+const MAX_REGION_INSTRUCTIONS = 400;
 
 export class BlockCache {
   private readonly user = new Map<number, Block>();
@@ -80,7 +83,7 @@ export class BlockCache {
   invalidateFrame(frame: number): void {
     const running = this.running;
     const cpu = this.cpu as Cpu;
-    if (running && running.count > 1 && running.frames.includes(frame)) {
+    if (running && running.rips.length > 1 && running.frames.includes(frame)) {
       // Restart the storing instruction alone; drop the stale block first.
       this.alone.add(running.rips[cpu.k] as number);
       this.running = null;
@@ -99,11 +102,10 @@ export class BlockCache {
     }
   }
 
-  private translate(rip: number, cpl: number, limit = MAX_BLOCK_INSTRUCTIONS): Block {
-    const cpu = this.cpu as Cpu;
+  /** Decodes one basic block at `rip`; throws only when its first instruction cannot be fetched. */
+  private decodeBlock(rip: number, frames: Set<number>, limit: number): Instruction[] {
     const port = this.port;
     const insns: Instruction[] = [];
-    const frames = new Set<number>();
     let a = rip;
     for (;;) {
       const pa = port.fetchAddr(a);
@@ -136,17 +138,54 @@ export class BlockCache {
       a += insn.length;
       if (
         this.alone.has(rip) ||
+        this.alone.has(a) ||
         endsBlock(insn) ||
         insns.length >= limit ||
         Math.floor(a / 4096) !== Math.floor(rip / 4096)
       )
         break;
     }
-    const compiled = compileBlock(cpu, insns);
+    return insns;
+  }
+
+  /**
+   * The region entered at `rip`: its first block and, breadth first, the
+   * blocks that direct branches reach inside the same page.
+   */
+  private translate(rip: number, cpl: number, limit = MAX_BLOCK_INSTRUCTIONS): Block {
+    const cpu = this.cpu as Cpu;
+    const port = this.port;
+    const frames = new Set<number>();
+    const blocks = [this.decodeBlock(rip, frames, limit)];
+    if (limit > 1 && !this.alone.has(rip)) {
+      const page = Math.floor(rip / 4096);
+      const seen = new Set([rip]);
+      let total = (blocks[0] as Instruction[]).length;
+      for (let j = 0; j < blocks.length && blocks.length < MAX_REGION_BLOCKS; j++) {
+        for (const t of directSuccessors(blocks[j] as Instruction[])) {
+          if (seen.has(t) || Math.floor(t / 4096) !== page || this.alone.has(t)) continue;
+          seen.add(t);
+          if (total >= MAX_REGION_INSTRUCTIONS || blocks.length >= MAX_REGION_BLOCKS) break;
+          try {
+            const b = this.decodeBlock(t, frames, limit);
+            blocks.push(b);
+            total += b.length;
+          } catch {
+            // Unfetchable code past the page end: reached through the run loop, if ever.
+          }
+        }
+      }
+    }
+    let run = compileRegion(cpu, blocks);
+    while (run === null) {
+      blocks.length = Math.ceil(blocks.length / 2);
+      run = compileRegion(cpu, blocks);
+    }
+    const all = blocks.flat();
     const block: Block = {
-      run: compiled.run,
-      count: compiled.count,
-      rips: insns.map((i) => i.address),
+      run,
+      rips: all.map((i) => i.address),
+      done: blocks.flatMap((b) => b.map((_, n) => n)),
       linear: rip,
       frames: [...frames],
       cpl,
@@ -170,4 +209,18 @@ export class BlockCache {
     this.stats.blocksTranslated++;
     return block;
   }
+}
+
+/** Where the last instruction of a block goes next, when that is known without running it. */
+function directSuccessors(insns: Instruction[]): number[] {
+  const last = insns[insns.length - 1] as Instruction;
+  const o = last.operands[0];
+  const fall = last.address + last.length;
+  if (last.invalid) return [];
+  if (o?.kind === OperandKind.Rel) {
+    if (last.cc >= 0 && last.mnemonic.startsWith('j')) return [o.target, fall];
+    if (last.mnemonic === 'jmp' || last.mnemonic === 'call') return [o.target];
+    return [];
+  }
+  return endsBlock(last) ? [] : [fall];
 }

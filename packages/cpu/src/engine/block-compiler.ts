@@ -1,37 +1,26 @@
 /**
- * Turns a decoded block into one JavaScript function. Hot instructions are
- * written inline (inline.ts); the rest call their generic implementation with
- * the decoded instruction bound as a constant. Before each instruction the
- * block records its index in `cpu.k`, so a fault knows the exact rip and how
- * many instructions completed. A block whose final conditional jump returns to
- * its own start runs as a loop inside the function, counting its iterations in
- * `cpu.loopCount` and leaving at least every `cpu.loopLimit` instructions so
- * the run loop can check its budget and stop requests.
+ * Turns a region of decoded basic blocks into one JavaScript function. A
+ * region is the code reachable by direct jumps, calls and conditional jumps
+ * from its entry inside one page; control passes between its blocks inside
+ * the function (a switch in a loop), so hot loops and if/else chains never
+ * return to the run loop. Branches out of the region, returns and indirect
+ * jumps return the next rip.
+ *
+ * Hot instructions are written inline (inline.ts, inline-sse.ts); the rest
+ * call their generic implementation with the decoded instruction bound as a
+ * constant. Before each instruction that may fault the function records the
+ * instruction's index in `cpu.k`. Each finished block adds its length to
+ * `cpu.loopCount`, and a jump inside the region leaves once the count reaches
+ * `cpu.loopLimit`, so the run loop still sees its budget and stop requests.
  */
-import { type Instruction, OperandKind } from '../decoder/instruction.js';
+import { type Instruction, OperandKind, RegClass } from '../decoder/instruction.js';
 import { type Cpu, stackAddress } from './cpu.js';
 import { CpuFault } from './fault.js';
+import { flagsObserved } from './flag-liveness.js';
 import { carryOf, computeFlags, conditionHolds, PARITY } from './flags.js';
 import { semanticsOf } from './handlers/registry.js';
-import {
-  emitAlu,
-  emitExtend,
-  emitImul32,
-  emitIncDec,
-  emitLea,
-  emitMov,
-  emitMovNarrow,
-  emitSetcc,
-  emitShift,
-  emitXmmMove,
-  fusedCondition,
-  type InlineState,
-} from './inline.js';
-
-export interface CompiledBlock {
-  run: () => number;
-  count: number;
-}
+import { fusedCondition, type InlineState } from './inline.js';
+import { emitInstruction } from './inline-emitters.js';
 
 type Exec = (c: Cpu, i: Instruction) => void;
 
@@ -41,162 +30,220 @@ function undefinedOpcode(): Exec {
   };
 }
 
-const TWO32 = 4294967296;
+/** How a translated block ends: a conditional or direct jump to known rips, or a rip computed at run time. */
+type BlockExit =
+  | { kind: 'cond'; cond: string; taken: number; fall: number }
+  | { kind: 'to'; target: number }
+  | { kind: 'dynamic' };
 
-function splitConst(v: number): [number, number] {
-  return [(v % TWO32) | 0, Math.floor(v / TWO32) | 0];
+interface Translated {
+  lines: string[];
+  exit: BlockExit;
 }
 
-/** Flag-touching mnemonics that inline code does not track: they end a fused producer. */
-function touchesFlagsOrUnknown(i: Instruction): boolean {
-  return !['mov', 'lea', 'nop', 'endbr64', 'push', 'pop', 'movzx', 'movsx', 'movsxd'].includes(i.mnemonic);
+/** Mnemonics that leave the flags alone: a fused producer before them stays usable after them. */
+const KEEPS_PRODUCER = new Set([
+  'mov',
+  'lea',
+  'nop',
+  'endbr64',
+  'push',
+  'pop',
+  'movzx',
+  'movsx',
+  'movsxd',
+  'not',
+]);
+const PRODUCERS = new Set(['add', 'sub', 'cmp', 'and', 'or', 'xor', 'test', 'inc', 'dec', 'neg']);
+
+function touchesMemory(insn: Instruction): boolean {
+  const m = insn.mnemonic;
+  return (
+    (m !== 'lea' && m !== 'nop' && insn.operands.some((o) => o.kind === OperandKind.Mem)) ||
+    m === 'push' ||
+    m === 'pop' ||
+    m === 'call' ||
+    m === 'ret'
+  );
 }
 
-export function compileBlock(cpu: Cpu, insns: Instruction[]): CompiledBlock {
-  const calls: Exec[] = [];
+/**
+ * XMM-only instructions (XMM registers and immediates, no implicit general
+ * register): their generic forms read and write no general register.
+ */
+function touchesNoGpr(insn: Instruction): boolean {
+  return (
+    insn.operands.some((o) => o.kind === OperandKind.Reg && o.regClass === RegClass.Xmm) &&
+    !/^(pcmp[ei]str|maskmov)/.test(insn.mnemonic) &&
+    insn.operands.every(
+      (o) => o.kind === OperandKind.Imm || (o.kind === OperandKind.Reg && o.regClass === RegClass.Xmm),
+    )
+  );
+}
+
+/** One basic block; `base` is the region-wide index of its first instruction. */
+function translateBlock(
+  insns: Instruction[],
+  base: number,
+  calls: Exec[],
+  local: (h: string) => string,
+): Translated {
   const lines: string[] = [];
-  let locals = 0;
-  let exit = '';
-  let selfLoop: { cond: string; fallthrough: number } | null = null;
-  const start = insns[0]?.address ?? 0;
-  const state: InlineState = { producer: null, k: 0, flagStore: '', local: (hint) => `${hint}${locals++}` };
-  /** Line index of flag stores that nothing has observed yet (a later producer may drop them). */
-  let pendingFlags = -1;
-  insns.forEach((insn, k) => {
+  const observed = flagsObserved(insns);
+  const state: InlineState = {
+    producer: null,
+    k: 0,
+    flagStore: '',
+    flagsObserved: true,
+    local,
+    generic() {
+      const insn = insns[this.k - base] as Instruction;
+      calls.push((semanticsOf(insn) as { exec: Exec }).exec);
+      return `c.k = ${this.k}; ${touchesNoGpr(insn) ? 'x' : 'h'}[${calls.length - 1}](c, I[${this.k}]);`;
+    },
+  };
+  let exit: BlockExit = { kind: 'dynamic' };
+  insns.forEach((insn, n) => {
+    const k = base + n;
     state.k = k;
+    state.flagsObserved = observed[n] as boolean;
     const s = semanticsOf(insn);
-    const last = k === insns.length - 1;
-    // The instruction index is recorded only before instructions that can fault or call out.
-    const indexLine = lines.length;
-    lines.push('');
-    let inline: string | null = null;
-    // inc/dec read CF from the record when no inline producer precedes them: that record must then stay.
-    const readsRecord = (insn.mnemonic === 'inc' || insn.mnemonic === 'dec') && state.producer === null;
+    const last = n === insns.length - 1;
     const m = insn.mnemonic;
+    let inline: string | null = null;
+    let branch: BlockExit | null = null;
     if (!insn.invalid) {
-      if (m === 'mov') inline = emitMov(insn, state) ?? emitMovNarrow(insn, state);
-      else if (m === 'shl' || m === 'sal' || m === 'shr' || m === 'sar') inline = emitShift(insn, state);
-      else if (m === 'movzx' || m === 'movsx' || m === 'movsxd') inline = emitExtend(insn, state);
-      else if (m === 'lea') inline = emitLea(insn, state);
-      else if (m.startsWith('set') && insn.cc >= 0) inline = emitSetcc(insn, state);
-      else if (['movups', 'movupd', 'movaps', 'movapd', 'movdqu', 'movdqa', 'movsd', 'movq'].includes(m))
-        inline = emitXmmMove(insn, state);
-      else if (m === 'imul' && insn.operands.length >= 2) inline = emitImul32(insn, state);
-      else if (
-        m === 'add' ||
-        m === 'sub' ||
-        m === 'cmp' ||
-        m === 'and' ||
-        m === 'or' ||
-        m === 'xor' ||
-        m === 'test'
-      ) {
-        inline = emitAlu(insn, state);
-        if (inline === null) state.producer = null;
-      } else if (m === 'inc' || m === 'dec') {
-        inline = emitIncDec(insn, state);
-        if (inline === null) state.producer = null;
-      } else if (insn.cc >= 0 && m.startsWith('j') && insn.operands[0]?.kind === OperandKind.Rel) {
-        const target = insn.operands[0].target;
-        const fall = insn.address + insn.length;
+      if (insn.cc >= 0 && m.startsWith('j') && insn.operands[0]?.kind === OperandKind.Rel) {
         const cond =
           (state.producer && fusedCondition(insn.cc, state.producer)) ?? `cond(computeFlags(F), ${insn.cc})`;
-        if (last && target === start) {
-          selfLoop = { cond, fallthrough: fall };
-          inline = '';
-        } else {
-          inline = `c.next = (${cond}) ? ${target} : ${fall};`;
-        }
-      } else if (m === 'jmp' && insn.operands[0]?.kind === OperandKind.Rel) {
-        inline = `c.next = ${insn.operands[0].target};`;
-      } else if (m === 'call' && insn.operands[0]?.kind === OperandKind.Rel) {
-        const [lo, hi] = splitConst(insn.address + insn.length);
-        const sp = state.local('sp');
-        inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0) - 8); m.write64(${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0; c.next = ${insn.operands[0].target};`;
-      } else if (
-        m === 'call' &&
-        insn.operands[0]?.kind === OperandKind.Reg &&
-        insn.operands[0].regClass === 0
-      ) {
-        const n = insn.operands[0].reg;
-        const [lo, hi] = splitConst(insn.address + insn.length);
-        const sp = state.local('sp');
-        const t = state.local('ct');
-        inline = `const ${t} = r[${2 * n + 1}] * ${TWO32} + (r[${2 * n}] >>> 0); if (((r[${2 * n + 1}] >> 15) + 1) >>> 1 !== 0) gp(); const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0) - 8); m.write64(${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0; c.next = ${t};`;
-      } else if (m === 'ret' && insn.operands.length === 0) {
-        const sp = state.local('sp');
-        const lo = state.local('rl');
-        const hi = state.local('rh');
-        inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0)); const ${lo} = m.read64(${sp}), ${hi} = m.hi; if (((${hi} >> 15) + 1) >>> 1 !== 0) gp(); r[8] = (${sp} + 8) | 0; r[9] = Math.floor((${sp} + 8) / ${TWO32}) | 0; c.next = ${hi} * ${TWO32} + (${lo} >>> 0);`;
-      } else if (
-        (m === 'push' || m === 'pop') &&
-        insn.opSize === 8 &&
-        insn.operands[0]?.kind === OperandKind.Reg &&
-        insn.operands[0].regClass === 0
-      ) {
-        const n = insn.operands[0].reg;
-        const sp = state.local('sp');
-        if (m === 'push') {
-          inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0) - 8); m.write64(${sp}, r[${2 * n}], r[${2 * n + 1}]); r[8] = ${sp} | 0; r[9] = Math.floor(${sp} / ${TWO32}) | 0;`;
-        } else {
-          const lo = state.local('pl');
-          inline = `const ${sp} = ss(r[9] * ${TWO32} + (r[8] >>> 0)); const ${lo} = m.read64(${sp}); r[8] = (${sp} + 8) | 0; r[9] = Math.floor((${sp} + 8) / ${TWO32}) | 0; r[${2 * n}] = ${lo}; r[${2 * n + 1}] = m.hi;`;
-        }
-      } else if (m === 'nop' || m === 'endbr64') {
+        branch = { kind: 'cond', cond, taken: insn.operands[0].target, fall: insn.address + insn.length };
         inline = '';
+      } else if (m === 'jmp' && insn.operands[0]?.kind === OperandKind.Rel) {
+        branch = { kind: 'to', target: insn.operands[0].target };
+        inline = '';
+      } else {
+        inline = emitInstruction(insn, state);
+        if (inline !== null && m === 'call' && insn.operands[0]?.kind === OperandKind.Rel)
+          branch = { kind: 'to', target: insn.operands[0].target };
       }
     }
     if (inline !== null) {
-      const producer = state.flagStore !== '';
-      const touchesMemory =
-        (m !== 'lea' && m !== 'nop' && insn.operands.some((o) => o.kind === OperandKind.Mem)) ||
-        m === 'push' ||
-        m === 'pop' ||
-        m === 'call' ||
-        m === 'ret';
-      // A register-only producer overwrites every flag before anything could observe the previous record.
-      if (producer && !touchesMemory && !readsRecord && pendingFlags >= 0) lines[pendingFlags] = '';
-      if (touchesMemory || m.startsWith('j') || m.startsWith('set')) pendingFlags = -1;
-      if (touchesMemory) lines[indexLine] = `c.k = ${k};`;
+      if (touchesMemory(insn) || /\b(gp|ss)\(|\bm\./.test(inline)) lines.push(`c.k = ${k};`);
       lines.push(inline);
-      if (producer) {
-        lines.push(state.flagStore);
-        pendingFlags = lines.length - 1;
-        state.flagStore = '';
-      }
-      if (
-        !['add', 'sub', 'cmp', 'and', 'or', 'xor', 'test', 'inc', 'dec'].includes(m) &&
-        touchesFlagsOrUnknown(insn) &&
-        !m.startsWith('j')
-      )
-        state.producer = null;
+      if (state.flagStore !== '' && state.flagsObserved) lines.push(state.flagStore);
+      state.flagStore = '';
+      if (!PRODUCERS.has(m) && !KEEPS_PRODUCER.has(m) && !m.startsWith('j')) state.producer = null;
     } else {
       const exec = s && !insn.invalid ? s.exec : undefinedOpcode();
       calls.push(exec);
-      lines[indexLine] = `c.k = ${k};`;
-      lines.push(`h[${calls.length - 1}](c, I[${k}]);`);
+      // A call that touches no general register needs no register sync around it (marked `x`).
+      const call = touchesNoGpr(insn) ? 'x' : 'h';
+      lines.push(`c.k = ${k}; ${call}[${calls.length - 1}](c, I[${k}]);`);
       state.producer = null;
-      pendingFlags = -1;
     }
     if (last) {
-      const branches = (s?.branch && !insn.invalid) || inline?.includes('c.next =');
-      exit = branches ? 'return c.next;' : `return ${insn.address + insn.length};`;
+      if (branch) exit = branch;
+      else if ((s?.branch && !insn.invalid) || inline?.includes('c.next =')) exit = { kind: 'dynamic' };
+      else exit = { kind: 'to', target: insn.address + insn.length };
     }
   });
-  let body: string;
-  const loop = selfLoop as { cond: string; fallthrough: number } | null;
-  if (loop) {
-    body = `return function block() {
-  for (;;) {
-${lines.join('\n')}
-    if (!(${loop.cond})) return ${loop.fallthrough};
-    c.loopCount += ${insns.length};
-    if (c.loopCount >= c.loopLimit) { c.loopCount -= ${insns.length}; return ${start}; }
-  }
-};`;
-  } else {
-    body = `return function block() {\n${lines.join('\n')}\n${exit}\n};`;
-  }
+  return { lines, exit };
+}
+
+/**
+ * Keeps the guest registers the region uses in JavaScript locals (`R0`..`R31`
+ * for the 32-bit halves), so the optimiser can hold them in host registers.
+ * `r` is brought up to date before every return and generic call (and read
+ * back after one), and on an exception thrown by the region's own code, so a
+ * fault sees exact registers. An exception from inside a generic call keeps
+ * the registers that call left (a rep string op stopped part way).
+ */
+function cacheRegisters(body: string): string {
+  const used = new Set<number>();
+  for (const m of body.matchAll(/\br\[(\d+)\]/g)) used.add(Number(m[1]));
+  if (used.size === 0) return body.replace(/\bx\[(\d+)\]\(c, I\[(\d+)\]\);/g, 'h[$1](c, I[$2]);');
+  const halves = [...used].sort((a, b) => a - b);
+  // Only the halves the region assigns can differ from `r`.
+  const written = new Set<number>();
+  for (const m of body.matchAll(/\br\[(\d+)\]\s*(?:[-+*/%&|^]|<<|>>>?)?=(?!=)/g)) written.add(Number(m[1]));
+  const sync = halves
+    .filter((n) => written.has(n))
+    .map((n) => `r[${n}] = R${n};`)
+    .join(' ');
+  const reload = halves.map((n) => `R${n} = r[${n}];`).join(' ');
+  const cached = body
+    .replace(/\br\[(\d+)\]/g, 'R$1')
+    .replace(/return ([^;]+);/g, '{ exitRip = $1; break exit; }')
+    .replace(
+      /h\[(\d+)\]\(c, I\[(\d+)\]\);/g,
+      `${sync} inCall = true; h[$1](c, I[$2]); inCall = false; ${reload}`,
+    )
+    .replace(/\bx\[(\d+)\]\(c, I\[(\d+)\]\);/g, 'h[$1](c, I[$2]);');
+  // Every exit goes through one place, so the region's size does not grow with its exits.
+  return `let ${halves.map((n) => `R${n} = r[${n}]`).join(', ')};
+let inCall = false;
+let exitRip = 0;
+try {
+exit: {
+${cached}
+}
+} catch (e) {
+  if (!inCall) { ${sync} }
+  throw e;
+}
+${sync}
+return exitRip;`;
+}
+
+/** Source size above which the optimising compiler may refuse a function or take too long over it. */
+const MAX_REGION_SOURCE = 24_000;
+
+/**
+ * Compiles blocks[0] (the entry) and the blocks it reaches; every block is a
+ * list of decoded instructions. Returns null when the region would be too big
+ * (the caller drops blocks from the end and tries again).
+ */
+export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number) | null {
+  const calls: Exec[] = [];
+  const all: Instruction[] = blocks.flat();
+  let locals = 0;
+  const local = (hint: string) => `${hint}${locals++}`;
+  const index = new Map<number, number>();
+  blocks.forEach((b, j) => {
+    if (b[0]) index.set(b[0].address, j);
+  });
+  const single = blocks.length === 1;
+  let internal = false;
+  const edge = (target: number): string => {
+    const j = index.get(target);
+    if (j === undefined) return `return ${target};`;
+    internal = true;
+    const go = single ? 'continue;' : `b = ${j}; continue;`;
+    return `if (c.loopCount >= c.loopLimit) return ${target}; ${go}`;
+  };
+  const cases: string[] = [];
+  let base = 0;
+  blocks.forEach((insns, j) => {
+    const t = translateBlock(insns, base, calls, local);
+    base += insns.length;
+    const e = t.exit;
+    const tail =
+      e.kind === 'cond'
+        ? `if (${e.cond}) { c.loopCount += ${insns.length}; ${edge(e.taken)} } c.loopCount += ${insns.length}; ${edge(e.fall)}`
+        : e.kind === 'to'
+          ? `c.loopCount += ${insns.length}; ${edge(e.target)}`
+          : `c.loopCount += ${insns.length}; return c.next;`;
+    const body = `${t.lines.join('\n')}\n${tail}`;
+    cases.push(single ? body : `case ${j}: {\n${body}\n}`);
+  });
+  // Named after the entry rip, so profiles and stack traces say which guest code ran.
+  const name = `x86_${(blocks[0]?.[0]?.address ?? 0).toString(16).replace('-', 'm')}`;
+  let loop: string;
+  if (single && !internal) loop = cases[0] as string;
+  else if (single) loop = `for (;;) {\n${cases[0]}\n}`;
+  else loop = `let b = 0;\nfor (;;) {\n switch (b) {\n${cases.join('\n')}\n }\n}`;
+  const text = `return function ${name}() {\n${cacheRegisters(loop)}\n};`;
+  if (text.length > MAX_REGION_SOURCE && blocks.length > 1) return null;
   const factory = new Function(
     'c',
     'h',
@@ -211,7 +258,9 @@ ${lines.join('\n')}
     'ss',
     'P',
     'X',
-    body,
+    'XB',
+    'XF',
+    text,
   ) as (
     c: Cpu,
     h: Exec[],
@@ -226,26 +275,27 @@ ${lines.join('\n')}
     ss: typeof stackAddress,
     P: Uint8Array,
     X: Int32Array,
+    XB: Uint8Array,
+    XF: Float64Array,
   ) => () => number;
   const gp = (): never => {
     throw new CpuFault(13, 0);
   };
-  return {
-    run: factory(
-      cpu,
-      calls,
-      insns,
-      cpu.r,
-      cpu.port,
-      cpu.F,
-      conditionHolds,
-      computeFlags,
-      gp,
-      carryOf,
-      stackAddress,
-      PARITY,
-      cpu.xmm,
-    ),
-    count: insns.length,
-  };
+  return factory(
+    cpu,
+    calls,
+    all,
+    cpu.r,
+    cpu.port,
+    cpu.F,
+    conditionHolds,
+    computeFlags,
+    gp,
+    carryOf,
+    stackAddress,
+    PARITY,
+    cpu.xmm,
+    new Uint8Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength),
+    new Float64Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength / 8),
+  );
 }

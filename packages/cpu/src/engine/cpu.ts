@@ -8,7 +8,6 @@ import { AccessMode, CR0, CR4, EFER, type Mmu, type PhysicalMemory } from '@x/mm
 import { type Instruction, type Operand, OperandKind, RegClass, RIP_BASE } from '../decoder/instruction.js';
 import { bigFromHalves, type CpuHooks, type GuestCpu, StopReason } from '../machine-interface.js';
 import { type Block, BlockCache } from './block-cache.js';
-import { compileBlock } from './block-compiler.js';
 import './handlers/index.js';
 import { CPUID_PROFILES, type CpuidProfile } from './cpuid.js';
 import { CodeModified, CpuFault } from './fault.js';
@@ -308,6 +307,8 @@ export class Cpu implements GuestCpu {
 
   requestStop(): void {
     this.stopRequested = true;
+    // A running region leaves at its next internal jump.
+    this.loopLimit = 0;
   }
 
   /** Control registers go through the MMU, which applies the TLB flush rules. */
@@ -375,44 +376,48 @@ export class Cpu implements GuestCpu {
     const end = this.icount + maxInstructions;
     this.stopRequested = false;
     for (;;) {
+      // The region running now (for the exact rip of a fault in it); undefined between regions.
       let block: Block | undefined;
       try {
         while (!this.stopRequested && !this.halted) {
           if (this.icount >= end) return StopReason.Budget;
-          const stepping = (this.sysFlags & RFLAGS.TF) !== 0;
-          // Follow the previous block's remembered successor when it is still good, else look up.
-          const prev = block;
-          block = undefined;
-          let found: Block | null = null;
-          if (prev && !stepping) {
-            if (prev.nextRip0 === this.rip) found = prev.next0;
-            else if (prev.nextRip1 === this.rip) found = prev.next1;
-            if (found && (!found.valid || found.cpl !== this.cpl)) found = null;
+          this.loopLimit = Math.min(1_000_000, end - this.icount);
+          if ((this.sysFlags & RFLAGS.TF) !== 0) {
+            // Single-step trap after the instruction (SDM vol. 3, 17.3.1.4), if TF was set before it ran.
+            block = this.blocks.single(this.rip, this.cpl);
+            this.blocks.running = block;
+            this.rip = block.run();
+            block = undefined;
+            this.icount += this.loopCount;
+            this.loopCount = 0;
+            deliverException(this, 1, undefined, 0);
+            continue;
           }
-          if (found === null) {
-            found = stepping
-              ? this.blocks.single(this.rip, this.cpl)
-              : this.blocks.lookup(this.rip, this.cpl);
-            if (prev && !stepping) {
+          block = this.blocks.lookup(this.rip, this.cpl);
+          // Regions run back to back, following each one's remembered successors, until the
+          // budget slice is used or something needs this loop (a stop, a halt, TF).
+          for (;;) {
+            this.blocks.running = block;
+            const next = block.run();
+            this.rip = next;
+            if (this.loopCount >= this.loopLimit || this.stopRequested || this.halted) break;
+            if ((this.sysFlags & RFLAGS.TF) !== 0) break;
+            let found: Block | null =
+              block.nextRip0 === next ? block.next0 : block.nextRip1 === next ? block.next1 : null;
+            if (found === null || !found.valid || found.cpl !== this.cpl) {
+              const prev: Block = block;
+              block = undefined;
+              found = this.blocks.lookup(next, this.cpl);
               prev.nextRip1 = prev.nextRip0;
               prev.next1 = prev.next0;
-              prev.nextRip0 = this.rip;
+              prev.nextRip0 = next;
               prev.next0 = found;
             }
+            block = found;
           }
-          block = found;
-          this.blocks.running = block;
-          this.k = 0;
-          this.loopLimit = Math.min(1_000_000, end - this.icount);
-          const next = block.run();
-          this.icount += block.count + this.loopCount;
+          block = undefined;
+          this.icount += this.loopCount;
           this.loopCount = 0;
-          this.rip = next;
-          // Single-step trap after the instruction (SDM vol. 3, 17.3.1.4), if TF was set before it ran.
-          if (stepping) {
-            block = undefined;
-            deliverException(this, 1, undefined, 0);
-          }
         }
         if (this.halted) {
           this.halted = false;
@@ -421,9 +426,12 @@ export class Cpu implements GuestCpu {
         return StopReason.Requested;
       } catch (e) {
         if (e instanceof CodeModified) {
-          this.icount += this.loopCount + this.k;
+          this.icount += this.loopCount;
           this.loopCount = 0;
-          if (block) this.rip = block.rips[this.k] as number;
+          if (block) {
+            this.rip = block.rips[this.k] as number;
+            this.icount += block.done[this.k] as number;
+          }
           block = undefined;
           continue;
         }
@@ -433,7 +441,7 @@ export class Cpu implements GuestCpu {
         if (block && block.rips.length > 0) {
           const k = this.k;
           this.rip = block.rips[k] as number;
-          this.icount += k;
+          this.icount += block.done[k] as number;
         }
         deliverException(this, e.vector, e.errorCode, e.address);
         block = undefined;
@@ -466,5 +474,3 @@ function wrapLinear(a: number): number {
 }
 
 import { restoreFx, saveFx } from './fxsave.js';
-
-export { compileBlock };

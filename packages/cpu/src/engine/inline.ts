@@ -23,8 +23,12 @@ export interface InlineState {
   producer: FlagProducer | null;
   local(hint: string): string;
   k: number;
-  /** The flag record stores of the instruction just emitted (kept apart so a later producer can drop them). */
+  /** The flag record stores of the instruction just emitted (written only when its flags may be observed). */
   flagStore: string;
+  /** Whether the flags the current instruction leaves may be observed (flag-liveness.ts). */
+  flagsObserved: boolean;
+  /** A call of the current instruction's generic implementation, for inline code with a slow path. */
+  generic(): string;
 }
 
 const TWO32 = '4294967296';
@@ -33,12 +37,12 @@ function isGpr(o: Operand | undefined): boolean {
   return !!o && o.kind === OperandKind.Reg && o.regClass === RegClass.Gpr;
 }
 
-function simpleMem(i: Instruction, o: Operand | undefined): boolean {
+export function simpleMem(i: Instruction, o: Operand | undefined): boolean {
   return !!o && o.kind === OperandKind.Mem && o.seg < 0 && i.addrSize === 8 && o.base !== -2;
 }
 
 /** JS expression for the linear address of a plain memory operand. */
-function address(i: Instruction, o: Operand): string {
+export function address(i: Instruction, o: Operand): string {
   if (o.base === RIP_BASE) return String(i.address + i.length + o.disp);
   const parts: string[] = [];
   if (o.base >= 0) parts.push(`(r[${2 * o.base + 1}] * ${TWO32} + (r[${2 * o.base}] >>> 0))`);
@@ -413,4 +417,89 @@ export function emitXmmMove(i: Instruction, s: InlineState): string | null {
     return `m.write64(${address(i, d)}, X[${y}], X[${y + 1}]);`;
   }
   return null;
+}
+
+/** rol/ror of a 32- or 64-bit register by an immediate, when nothing observes the CF and OF it sets. */
+export function emitRotate(i: Instruction, s: InlineState): string | null {
+  const [d, c] = i.operands;
+  if (
+    s.flagsObserved ||
+    !d ||
+    !c ||
+    !isGpr(d) ||
+    c.kind !== OperandKind.Imm ||
+    (d.size !== 4 && d.size !== 8)
+  )
+    return null;
+  const bits = d.size * 8;
+  const count = c.immLo & (bits - 1);
+  const lo = `r[${2 * d.reg}]`;
+  const hi = `r[${2 * d.reg + 1}]`;
+  if (count === 0) return d.size === 4 ? `${hi} = 0;` : '';
+  // ror by n is rol by width - n.
+  const n = i.mnemonic === 'rol' ? count : bits - count;
+  if (d.size === 4) {
+    const v = s.local('v');
+    return `const ${v} = ${lo}; ${lo} = (${v} << ${n}) | (${v} >>> ${32 - n}); ${hi} = 0;`;
+  }
+  const a = s.local('a');
+  const b = s.local('b');
+  // Rotating by 32 or more swaps the halves first.
+  const [x, y] = n >= 32 ? [b, a] : [a, b];
+  const k = n % 32;
+  if (k === 0) return `const ${a} = ${lo}, ${b} = ${hi}; ${lo} = ${x}; ${hi} = ${y};`;
+  return `const ${a} = ${lo}, ${b} = ${hi}; ${lo} = (${x} << ${k}) | (${y} >>> ${32 - k}); ${hi} = (${y} << ${k}) | (${x} >>> ${32 - k});`;
+}
+
+/** not of a 32- or 64-bit register or plain memory operand (no flags). */
+export function emitNot(i: Instruction, s: InlineState): string | null {
+  const d = i.operands[0];
+  const size = sized(i);
+  if (!d || (size !== 4 && size !== 8)) return null;
+  const a = load(i, d, size, s);
+  if (!a) return null;
+  const st = store(i, d, size, `~${a[1]}`, size === 8 ? `~${a[2]}` : '0');
+  return st === null ? null : `${a[0]} ${st}`;
+}
+
+/** neg: 0 - x, with the flags of that subtraction (CF = x != 0). */
+export function emitNeg(i: Instruction, s: InlineState): string | null {
+  const d = i.operands[0];
+  const size = sized(i);
+  if (!d || (size !== 4 && size !== 8)) return null;
+  const a = load(i, d, size, s);
+  if (!a) return null;
+  const sl = s.local('c');
+  const sh = s.local('d');
+  const rl = s.local('e');
+  const rh = s.local('f');
+  let code = `${a[0]} const ${sl} = ${a[1]} | 0, ${sh} = ${a[2]} | 0;`;
+  code +=
+    size === 4
+      ? ` const ${rl} = -${sl} | 0, ${rh} = 0;`
+      : ` const ${rl} = -${sl} | 0, ${rh} = (-${sh} - (${sl} !== 0 ? 1 : 0)) | 0;`;
+  const st = store(i, d, size, rl, rh);
+  if (st === null) return null;
+  s.flagStore = `F[0] = ${FlagOp.Sub * 16 + size}; F[1] = ${rl}; F[2] = ${rh}; F[3] = 0; F[4] = 0; F[5] = ${sl}; F[6] = ${sh};`;
+  s.producer = { kind: 'sub', size, res: [rl, rh], dst: ['0', '0'], src: [sl, sh] };
+  return `${code} ${st}`;
+}
+
+/**
+ * imul r64, r/m64 [, imm]: the low 64 bits of the product, when nothing
+ * observes CF and OF (whether it fitted). The high word of the unsigned
+ * low-by-low product comes from 16-bit pieces, exact in doubles.
+ */
+export function emitImul64(i: Instruction, s: InlineState): string | null {
+  const [d, a, b] = i.operands;
+  if (s.flagsObserved || !d || !a || !isGpr(d) || d.size !== 8) return null;
+  const x = load(i, a, 8, s);
+  const y = b ? load(i, b, 8, s) : load(i, d, 8, s);
+  if (!x || !y) return null;
+  const [al, ah, bl, bh, p01, p10, mid] = ['al', 'ah', 'bl', 'bh', 'pa', 'pb', 'pm'].map((h) => s.local(h));
+  return `${x[0]} ${y[0]} const ${al} = ${x[1]} | 0, ${ah} = ${x[2]} | 0, ${bl} = ${y[1]} | 0, ${bh} = ${y[2]} | 0;
+const ${p01} = (${al} & 0xffff) * (${bl} >>> 16), ${p10} = (${al} >>> 16) * (${bl} & 0xffff);
+const ${mid} = (((${al} & 0xffff) * (${bl} & 0xffff)) >>> 16) + (${p01} & 0xffff) + (${p10} & 0xffff);
+r[${2 * d.reg + 1}] = ((${al} >>> 16) * (${bl} >>> 16) + (${p01} >>> 16) + (${p10} >>> 16) + (${mid} >>> 16) + Math.imul(${al}, ${bh}) + Math.imul(${ah}, ${bl})) | 0;
+r[${2 * d.reg}] = Math.imul(${al}, ${bl});`;
 }

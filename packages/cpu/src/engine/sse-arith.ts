@@ -31,6 +31,7 @@ export const DOUBLE: Format = { bits: 53, emin: -1022, emax: 1023 };
 export const SINGLE: Format = { bits: 24, emin: -126, emax: 127 };
 
 import { bitLength, roundBits } from './rounding.js';
+import { fastArith, fastCompare } from './sse-fast.js';
 
 /** Result of one lane: the value's bits (lo, hi for doubles; lo only for singles) and the flags raised. */
 export interface LaneResult {
@@ -185,6 +186,8 @@ export function arith(
   bHi: number,
   mxcsr: number,
 ): LaneResult {
+  const fast = fastArith(op, fmt, aLo, aHi, bLo, bHi, mxcsr);
+  if (fast) return { lo: fast.lo, hi: fast.hi, flags: 0 };
   let a = parts(fmt, aLo, aHi);
   let b = parts(fmt, bLo, bHi);
   let flags = 0;
@@ -339,6 +342,8 @@ export function compareLanes(
   mxcsr: number,
   signalling: boolean,
 ): { order: number; flags: number } {
+  const fast = fastCompare(fmt, aLo, aHi, bLo, bHi);
+  if (fast) return fast;
   let a = parts(fmt, aLo, aHi);
   let b = parts(fmt, bLo, bHi);
   let flags = 0;

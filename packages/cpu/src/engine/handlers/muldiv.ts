@@ -71,30 +71,40 @@ function mulOne(c: Cpu, i: Instruction, signed: boolean): void {
   mulFlags(c, low, bits, overflow);
 }
 
-/** 64 × 64 → 128-bit unsigned product as four 32-bit words (16-bit limbs keep every partial product exact). */
-const limbsA = new Float64Array(4);
-const limbsB = new Float64Array(4);
-const words = new Float64Array(8);
+/** High word of the last `mulU32`. */
+let mulHigh = 0;
+
+/** 32 × 32 → 64-bit unsigned product: returns the low word, leaves the high word in `mulHigh` (16-bit pieces stay exact). */
+function mulU32(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const p00 = a0 * b0;
+  const p01 = a0 * b1;
+  const p10 = a1 * b0;
+  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  mulHigh = (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) | 0;
+  return (mid << 16) | (p00 & 0xffff);
+}
+
+/** 64 × 64 → 128-bit unsigned product as four 32-bit words, low to high. */
 export function mul128(aLo: number, aHi: number, bLo: number, bHi: number, out: Int32Array): void {
-  limbsA[0] = aLo & 0xffff;
-  limbsA[1] = aLo >>> 16;
-  limbsA[2] = aHi & 0xffff;
-  limbsA[3] = aHi >>> 16;
-  limbsB[0] = bLo & 0xffff;
-  limbsB[1] = bLo >>> 16;
-  limbsB[2] = bHi & 0xffff;
-  limbsB[3] = bHi >>> 16;
-  words.fill(0);
-  for (let x = 0; x < 4; x++)
-    for (let y = 0; y < 4; y++)
-      words[x + y] = (words[x + y] as number) + (limbsA[x] as number) * (limbsB[y] as number);
-  let carry = 0;
-  for (let k = 0; k < 8; k++) {
-    const v = (words[k] as number) + carry;
-    words[k] = v % 65536;
-    carry = Math.floor(v / 65536);
-  }
-  for (let k = 0; k < 4; k++) out[k] = ((words[2 * k] as number) + (words[2 * k + 1] as number) * 65536) | 0;
+  const w0 = mulU32(aLo, bLo);
+  const c1 = mulHigh >>> 0;
+  const x = mulU32(aLo, bHi) >>> 0;
+  const xh = mulHigh >>> 0;
+  const y = mulU32(aHi, bLo) >>> 0;
+  const yh = mulHigh >>> 0;
+  const z = mulU32(aHi, bHi) >>> 0;
+  const zh = mulHigh >>> 0;
+  // Column sums stay below 2^34: exact in doubles.
+  const s1 = c1 + x + y;
+  const s2 = Math.floor(s1 / 4294967296) + xh + yh + z;
+  out[0] = w0;
+  out[1] = s1 | 0;
+  out[2] = s2 | 0;
+  out[3] = (Math.floor(s2 / 4294967296) + zh) | 0;
 }
 
 const product = new Int32Array(4);
@@ -118,7 +128,8 @@ function mul64(aLo: number, aHi: number, bLo: number, bHi: number, signed: boole
 }
 
 function fastFlags(c: Cpu, overflow: boolean, lowSign: boolean, lowZero: boolean, lowByte: number): void {
-  let f = computeFlags(c.F) & ~(RFLAGS.CF | RFLAGS.OF | RFLAGS.SF | RFLAGS.ZF | RFLAGS.PF | RFLAGS.AF);
+  // Every arithmetic flag is set here (AF clear), so the previous ones do not matter.
+  let f = 0;
   if (overflow) f |= RFLAGS.CF | RFLAGS.OF;
   if (lowSign) f |= RFLAGS.SF;
   if (lowZero) f |= RFLAGS.ZF;

@@ -9,8 +9,9 @@ import type { Instruction } from '../../decoder/instruction.js';
 import { OperandKind, RegClass } from '../../decoder/instruction.js';
 import type { Cpu } from '../cpu.js';
 import { CpuFault } from '../fault.js';
-import { computeFlags, RFLAGS, setKnownFlags } from '../flags.js';
+import { RFLAGS, setKnownFlags } from '../flags.js';
 import { arith, compareLanes, convert, DOUBLE, fromInteger, MXCSR, SINGLE, toInteger } from '../sse-arith.js';
+import { fastFromInteger } from '../sse-fast.js';
 import { define } from './registry.js';
 import { dst, loadSource, op, sse, storeTo } from './sse-state.js';
 import { setScalarDoubleForms } from './string.js';
@@ -129,7 +130,8 @@ define(['comisd', 'ucomisd', 'comiss', 'ucomiss'], {
       i.mnemonic.startsWith('comi'),
     );
     raise(c, r.flags);
-    let f = computeFlags(c.F) & ~(RFLAGS.ZF | RFLAGS.PF | RFLAGS.CF | RFLAGS.OF | RFLAGS.SF | RFLAGS.AF);
+    // comis/ucomis set all six arithmetic flags (OF, SF and AF cleared).
+    let f = 0;
     if (Number.isNaN(r.order)) f |= RFLAGS.ZF | RFLAGS.PF | RFLAGS.CF;
     else if (r.order < 0) f |= RFLAGS.CF;
     else if (r.order === 0) f |= RFLAGS.ZF;
@@ -161,10 +163,15 @@ define(['cvtsi2sd', 'cvtsi2ss'], {
   exec(c, i) {
     const s = op(i, 1);
     const lo = c.read(i, s);
-    const v =
-      s.size === 8 ? BigInt.asIntN(64, (BigInt(c.hi >>> 0) << 32n) | BigInt(lo >>> 0)) : BigInt(lo | 0);
+    const hi = s.size === 8 ? c.hi : lo >> 31;
     const double = i.mnemonic === 'cvtsi2sd';
-    const r = fromInteger(double ? DOUBLE : SINGLE, v, c.mxcsr);
+    const r =
+      fastFromInteger(double, lo, hi, c.mxcsr) ??
+      fromInteger(
+        double ? DOUBLE : SINGLE,
+        BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)),
+        c.mxcsr,
+      );
     raise(c, r.flags);
     const x = sse(c).x.i32;
     const d = dst(i);
