@@ -260,6 +260,7 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
     'X',
     'XB',
     'XF',
+    'XH',
     text,
   ) as (
     c: Cpu,
@@ -277,6 +278,7 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
     X: Int32Array,
     XB: Uint8Array,
     XF: Float64Array,
+    XH: Int16Array,
   ) => () => number;
   const gp = (): never => {
     throw new CpuFault(13, 0);
@@ -297,5 +299,6 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
     cpu.xmm,
     new Uint8Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength),
     new Float64Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength / 8),
+    new Int16Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength / 2),
   );
 }

@@ -109,6 +109,8 @@ export class Cpu implements GuestCpu {
     setKnownFlags(this.F, value);
     this.sysFlags = (value & ~ARITH_FLAGS) | RFLAGS.FIXED1;
     this.updateAccessMode();
+    // Single-stepping starts: the running region and the run loop's inner loop must leave.
+    if (value & RFLAGS.TF) this.loopLimit = 0;
   }
 
   /** The direction flag as a step sign: 1 or -1. */
@@ -129,6 +131,8 @@ export class Cpu implements GuestCpu {
   setCpl(cpl: number): void {
     this.cpl = cpl;
     this.updateAccessMode();
+    // Regions are translated per privilege level: leave the running one.
+    this.loopLimit = 0;
   }
 
   // ---- registers ---------------------------------------------------------
@@ -370,6 +374,7 @@ export class Cpu implements GuestCpu {
 
   halt(): void {
     this.halted = true;
+    this.loopLimit = 0;
   }
 
   run(maxInstructions = Number.POSITIVE_INFINITY): StopReason {
@@ -400,8 +405,8 @@ export class Cpu implements GuestCpu {
             this.blocks.running = block;
             const next = block.run();
             this.rip = next;
-            if (this.loopCount >= this.loopLimit || this.stopRequested || this.halted) break;
-            if ((this.sysFlags & RFLAGS.TF) !== 0) break;
+            // A stop request, a halt, TF and a privilege change also end the slice (loopLimit = 0).
+            if (this.loopCount >= this.loopLimit) break;
             let found: Block | null =
               block.nextRip0 === next ? block.next0 : block.nextRip1 === next ? block.next1 : null;
             if (found === null || !found.valid || found.cpl !== this.cpl) {

@@ -6,6 +6,7 @@
  * before any instruction that may fault (the exception frame holds RFLAGS).
  */
 import { type Instruction, OperandKind, RegClass } from '../decoder/instruction.js';
+import { SSE_INTEGER_MNEMONICS, SSE_SHUFFLE_MNEMONICS } from './inline-sse.js';
 
 /** Write all six status flags from their operands alone (when they cannot fault). */
 const WRITES_ALL = new Set(['add', 'sub', 'cmp', 'and', 'or', 'xor', 'test', 'neg', 'imul']);
@@ -35,28 +36,10 @@ const NEUTRAL = new Set([
   'movupd',
   'movsd',
   'movss',
-  'pxor',
-  'por',
-  'pand',
-  'pandn',
-  'paddb',
   'paddw',
-  'paddb',
-  'paddd',
-  'paddq',
-  'psubb',
   'psubw',
-  'psubd',
-  'psubq',
-  'pslld',
-  'psrld',
-  'psllq',
-  'psrlq',
-  'pcmpeqb',
-  'pcmpeqd',
-  'pmovmskb',
-  'pshufd',
-  'punpcklqdq',
+  ...SSE_INTEGER_MNEMONICS,
+  ...SSE_SHUFFLE_MNEMONICS,
 ]);
 
 /** Status flag bits (SDM vol. 1, 3.4.3). */

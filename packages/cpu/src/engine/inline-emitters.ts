@@ -21,7 +21,14 @@ import {
   emitXmmMove,
   type InlineState,
 } from './inline.js';
-import { emitCompareDouble, emitHalfMove, emitSseInteger } from './inline-sse.js';
+import {
+  emitCompareDouble,
+  emitHalfMove,
+  emitSseInteger,
+  emitSseShuffle,
+  SSE_INTEGER_MNEMONICS,
+  SSE_SHUFFLE_MNEMONICS,
+} from './inline-sse.js';
 import { emitCall, emitJmp, emitPop, emitPush, emitRet } from './inline-stack.js';
 
 type Emitter = (i: Instruction, s: InlineState) => string | null;
@@ -59,25 +66,8 @@ const EMITTERS = new Map<string, Emitter>([
   ...['movups', 'movupd', 'movaps', 'movapd', 'movdqu', 'movdqa', 'movsd', 'movq'].map(
     (m): [string, Emitter] => [m, emitXmmMove],
   ),
-  ...[
-    'pxor',
-    'por',
-    'pand',
-    'pandn',
-    'paddd',
-    'psubd',
-    'paddq',
-    'psubq',
-    'pslld',
-    'psrld',
-    'psllq',
-    'psrlq',
-    'pcmpeqb',
-    'pcmpeqd',
-    'paddb',
-    'psubb',
-    'pmovmskb',
-  ].map((m): [string, Emitter] => [m, emitSseInteger]),
+  ...SSE_INTEGER_MNEMONICS.map((m): [string, Emitter] => [m, emitSseInteger]),
+  ...SSE_SHUFFLE_MNEMONICS.map((m): [string, Emitter] => [m, emitSseShuffle]),
 ]);
 
 /** The inline translation of `i`, or null for the generic path. */

@@ -7,6 +7,44 @@
 import { type Instruction, type Operand, OperandKind, RegClass } from '../decoder/instruction.js';
 import { address, type InlineState, simpleMem } from './inline.js';
 
+/** What emitSseInteger translates. */
+export const SSE_INTEGER_MNEMONICS = [
+  'pxor',
+  'por',
+  'pand',
+  'pandn',
+  'paddb',
+  'paddd',
+  'paddq',
+  'psubb',
+  'psubd',
+  'psubq',
+  'pslld',
+  'psrld',
+  'psllq',
+  'psrlq',
+  'pcmpeqb',
+  'pcmpeqd',
+  'pmovmskb',
+];
+
+/** What emitSseShuffle translates. */
+export const SSE_SHUFFLE_MNEMONICS = [
+  'psrlw',
+  'psllw',
+  'psraw',
+  'packuswb',
+  'pshufd',
+  'punpcklbw',
+  'punpckhbw',
+  'punpcklwd',
+  'punpckhwd',
+  'punpckldq',
+  'punpckhdq',
+  'punpcklqdq',
+  'punpckhqdq',
+];
+
 function xmm(o: Operand | undefined): number {
   return o && o.kind === OperandKind.Reg && o.regClass === RegClass.Xmm ? o.reg : -1;
 }
@@ -137,4 +175,77 @@ if (${ea} !== 0x7ff && ${eb} !== 0x7ff && (${ea} !== 0 || ${zero(a)}) && (${eb} 
   const ${fa} = XF[${2 * a}], ${fb} = XF[${2 * b}];
   F[0] = 0; F[8] = ${fa} < ${fb} ? 1 : ${fa} === ${fb} ? 0x40 : 0;
 } else { ${s.generic()} }`;
+}
+
+/** Unpack (interleave) the low or high halves of two XMM registers by bytes, words, dwords or qwords. */
+function emitUnpack(d: number, src: number, bytes: number, high: boolean, s: InlineState): string {
+  // Work on 16-bit lanes for words and wider; bytes use the byte view.
+  const view = bytes === 1 ? 'XB' : 'XH';
+  const lane = bytes === 1 ? 1 : bytes / 2;
+  const lanes = bytes === 1 ? 16 : 8;
+  const start = high ? lanes / 2 : 0;
+  const tmp: string[] = [];
+  const out: string[] = [];
+  const t = s.local('u');
+  for (let j = 0; j < lanes / 2; j++) tmp.push(`${t}d${j} = ${view}[${lanes * d + start + j}]`);
+  for (let j = 0; j < lanes / 2; j++) tmp.push(`${t}s${j} = ${view}[${lanes * src + start + j}]`);
+  // Element e (lane units) of the result: alternating destination and source elements.
+  const elems = lanes / 2 / lane;
+  for (let e = 0; e < elems; e++)
+    for (let w = 0; w < lane; w++) {
+      out.push(`${view}[${lanes * d + 2 * e * lane + w}] = ${t}d${e * lane + w};`);
+      out.push(`${view}[${lanes * d + (2 * e + 1) * lane + w}] = ${t}s${e * lane + w};`);
+    }
+  return `const ${tmp.join(', ')}; ${out.join(' ')}`;
+}
+
+const UNPACK: Record<string, [number, boolean]> = {
+  punpcklbw: [1, false],
+  punpckhbw: [1, true],
+  punpcklwd: [2, false],
+  punpckhwd: [2, true],
+  punpckldq: [4, false],
+  punpckhdq: [4, true],
+  punpcklqdq: [8, false],
+  punpckhqdq: [8, true],
+};
+
+/** Word shifts by an immediate, packuswb, pshufd and the unpacks, between XMM registers. */
+export function emitSseShuffle(i: Instruction, s: InlineState): string | null {
+  const [a, b, c] = i.operands;
+  const m = i.mnemonic;
+  const d = xmm(a);
+  if (d < 0 || !b) return null;
+  if (b.kind === OperandKind.Imm && (m === 'psrlw' || m === 'psllw' || m === 'psraw')) {
+    const n = b.immLo & 0xff;
+    let out = '';
+    for (let j = 0; j < 8; j++) {
+      const x = `XH[${8 * d + j}]`;
+      if (m === 'psraw') out += `${x} = ${x} >> ${Math.min(n, 15)}; `;
+      else if (n >= 16) out += `${x} = 0; `;
+      else out += m === 'psllw' ? `${x} = ${x} << ${n}; ` : `${x} = (${x} & 0xffff) >>> ${n}; `;
+    }
+    return out;
+  }
+  const src = xmm(b);
+  if (src < 0) return null;
+  const unpack = UNPACK[m];
+  if (unpack) return emitUnpack(d, src, unpack[0], unpack[1], s);
+  if (m === 'packuswb') {
+    const t = s.local('k');
+    const words: string[] = [];
+    for (let j = 0; j < 8; j++) words.push(`${t}${j} = XH[${8 * d + j}]`);
+    for (let j = 0; j < 8; j++) words.push(`${t}${8 + j} = XH[${8 * src + j}]`);
+    let out = `const ${words.join(', ')}; `;
+    for (let j = 0; j < 16; j++)
+      out += `XB[${16 * d + j}] = ${t}${j} < 0 ? 0 : ${t}${j} > 255 ? 255 : ${t}${j}; `;
+    return out;
+  }
+  if (m === 'pshufd' && c?.kind === OperandKind.Imm) {
+    const t = s.local('p');
+    const imm = c.immLo & 0xff;
+    const picks = [0, 1, 2, 3].map((j) => `${t}${j} = X[${4 * src + ((imm >> (2 * j)) & 3)}]`);
+    return `const ${picks.join(', ')}; ${[0, 1, 2, 3].map((j) => `X[${4 * d + j}] = ${t}${j};`).join(' ')}`;
+  }
+  return null;
 }

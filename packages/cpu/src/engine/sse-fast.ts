@@ -43,6 +43,19 @@ function value(fmt: Format, lo: number, hi: number): number {
 
 const result: LaneResult = { lo: 0, hi: 0, flags: 0 };
 
+/** The bits of `v` as a double, or rounded to a single, into `result`. */
+function bitsOf(double: boolean, v: number): void {
+  if (double) {
+    f64[0] = v;
+    result.lo = i32[0] as number;
+    result.hi = i32[1] as number;
+  } else {
+    f32[0] = v;
+    result.lo = s32[0] as number;
+    result.hi = 0;
+  }
+}
+
 /** The lane result, or null when the software path must decide. The returned object is reused. */
 export function fastArith(
   op: string,
@@ -80,15 +93,7 @@ export function fastArith(
       zeroOk = ca === 0;
     } else return null;
   }
-  if (fmt.bits === 53) {
-    f64[0] = r;
-    result.lo = i32[0] as number;
-    result.hi = i32[1] as number;
-  } else {
-    f32[0] = r;
-    result.lo = s32[0] as number;
-    result.hi = 0;
-  }
+  bitsOf(fmt.bits === 53, r);
   const cr = classOf(fmt, result.lo, result.hi);
   if (cr === 2 || (cr === 0 && !zeroOk)) return null;
   result.flags = 0;
@@ -125,15 +130,7 @@ export function fastFromInteger(double: boolean, lo: number, hi: number, mxcsr: 
   const sticky = (mxcsr & PE_SET_AND_MASKED) === PE_SET_AND_MASKED && (mxcsr & ROUNDING) === 0;
   // For singles the double must be exact first, so that the value is rounded only once.
   if (Math.abs(v) >= exactLimit && !(sticky && (double || Math.abs(v) < 2 ** 53))) return null;
-  if (double) {
-    f64[0] = v;
-    result.lo = i32[0] as number;
-    result.hi = i32[1] as number;
-  } else {
-    f32[0] = v;
-    result.lo = s32[0] as number;
-    result.hi = 0;
-  }
+  bitsOf(double, v);
   result.flags = 0;
   return result;
 }
