@@ -50,6 +50,23 @@ ret`),
   });
 });
 
+describe('single-stepping', () => {
+  it('traps after one instruction even when it jumps to itself', () => {
+    const seen: number[] = [];
+    const m = machine(assemble('pushfq\nor qword ptr [rsp], 0x100\npopfq\n1: jmp 1b'), {
+      exception(c, vector) {
+        seen.push(vector);
+        c.requestStop();
+        return true;
+      },
+    });
+    m.cpu.run(1e6);
+    expect(seen).toEqual([1]);
+    // pushfq, or, popfq, then the one jmp that TF traps after.
+    expect(m.cpu.instructions).toBe(4);
+  });
+});
+
 describe('flags where they can be seen', () => {
   function faultFlags(source: string): number {
     let flags = -1;

@@ -391,6 +391,8 @@ export class Cpu implements GuestCpu {
             // Single-step trap after the instruction (SDM vol. 3, 17.3.1.4), if TF was set before it ran.
             block = this.blocks.single(this.rip, this.cpl);
             this.blocks.running = block;
+            // One instruction, even one that jumps to itself.
+            this.loopLimit = 0;
             this.rip = block.run();
             block = undefined;
             this.icount += this.loopCount;
