@@ -195,6 +195,23 @@ ${sync}
 return exitRip;`;
 }
 
+/** Byte, double and signed-word views of each CPU's XMM file, made once rather than per region. */
+const xmmViews = new WeakMap<Cpu, [Uint8Array, Float64Array, Int16Array]>();
+
+function xmmViewsOf(cpu: Cpu): [Uint8Array, Float64Array, Int16Array] {
+  let v = xmmViews.get(cpu);
+  if (!v) {
+    const { buffer, byteOffset, byteLength } = cpu.xmm;
+    v = [
+      new Uint8Array(buffer, byteOffset, byteLength),
+      new Float64Array(buffer, byteOffset, byteLength / 8),
+      new Int16Array(buffer, byteOffset, byteLength / 2),
+    ];
+    xmmViews.set(cpu, v);
+  }
+  return v;
+}
+
 /** Source size above which the optimising compiler may refuse a function or take too long over it. */
 const MAX_REGION_SOURCE = 24_000;
 
@@ -297,8 +314,6 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
     stackAddress,
     PARITY,
     cpu.xmm,
-    new Uint8Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength),
-    new Float64Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength / 8),
-    new Int16Array(cpu.xmm.buffer, cpu.xmm.byteOffset, cpu.xmm.byteLength / 2),
+    ...xmmViewsOf(cpu),
   );
 }
