@@ -10,9 +10,18 @@ import { CodeModified } from './fault.js';
 import { endsBlock } from './handlers/registry.js';
 import type { MemoryPort } from './memory-port.js';
 
-/** A translated region (block-compiler.ts); it counts the instructions it ran in `cpu.loopCount`. */
+/**
+ * An entry into a translated region (block-compiler.ts): every basic block of
+ * a region is an entry, so code reached from several places is translated
+ * once. The region counts the instructions it ran in `cpu.loopCount`.
+ */
 export interface Block {
-  run: () => number;
+  /** The region's function; called with `entry`, it returns the next rip. */
+  run: (entry: number) => number;
+  /** Index of this entry's basic block in the region. */
+  entry: number;
+  /** The entries of the region, this one included (they are dropped together). */
+  siblings: Block[];
   /** Linear address of each instruction, for exact state on a fault. */
   rips: number[];
   /** For each instruction, how many instructions of its basic block precede it (completed on a fault there). */
@@ -22,6 +31,8 @@ export interface Block {
   cpl: number;
   /** Cleared when the block is dropped or the linear index is flushed. */
   valid: boolean;
+  /** The targets each indirect site of the region was translated to expect (`observe`). */
+  expects: ReadonlyMap<number, readonly number[]>;
   /** The last two successors the run loop found, to skip the lookup next time. */
   nextRip0: number;
   next0: Block | null;
@@ -32,6 +43,18 @@ export interface Block {
 const MAX_BLOCK_INSTRUCTIONS = 48;
 const MAX_REGION_BLOCKS = 32;
 const MAX_REGION_INSTRUCTIONS = 400;
+/** Exits through an indirect site to one target, in a row, before the region is made again with it inside. */
+const PREDICT_AFTER = 32;
+/** Targets expected per site (qsort's comparator changes from one sort to the next). */
+const MAX_TARGETS = 3;
+/** How many times one entry is translated again for its indirect targets (polymorphic sites stop there). */
+const MAX_RETRANSLATIONS = 4;
+
+/** What an indirect call or jump site has done lately. */
+interface SiteProfile {
+  target: number;
+  streak: number;
+}
 
 export class BlockCache {
   private readonly user = new Map<number, Block>();
@@ -43,6 +66,12 @@ export class BlockCache {
   running: Block | null = null;
   /** Linear addresses to translate as one-instruction blocks (a store there modified its own block). */
   private readonly alone = new Set<number>();
+  /** Indirect call and jump sites by rip: the target they went to last, and how many times in a row. */
+  private readonly sites = new Map<number, SiteProfile>();
+  /** The targets regions expect after a site; a list is replaced, never changed. */
+  private readonly predicted = new Map<number, readonly number[]>();
+  /** Entries translated again for a prediction, and how often. */
+  private readonly retranslated = new Map<number, number>();
 
   constructor(
     private readonly port: MemoryPort,
@@ -68,8 +97,48 @@ export class BlockCache {
     const b = map.get(rip);
     if (b) return b;
     const block = this.translate(rip, cpl);
+    for (const e of block.siblings) if (!map.has(e.linear)) map.set(e.linear, e);
     map.set(rip, block);
     return block;
+  }
+
+  /**
+   * A region left through the indirect site at `site` for `target`. Once a
+   * site goes to the same target PREDICT_AFTER times in a row, that target is
+   * expected there, and a region that leaves through the site without having
+   * been translated with it is dropped, to be translated again with the
+   * target inside it (behind a check of the rip: other targets still leave).
+   */
+  observe(site: number, target: number, region: Block): void {
+    let p = this.sites.get(site);
+    if (!p) {
+      p = { target, streak: 0 };
+      this.sites.set(site, p);
+    }
+    if (p.target !== target) {
+      p.target = target;
+      p.streak = 0;
+    }
+    if (++p.streak < PREDICT_AFTER) return;
+    let expected = this.predicted.get(site);
+    if (!expected?.includes(target)) {
+      expected = [...(expected ?? []), target].slice(-MAX_TARGETS);
+      this.predicted.set(site, expected);
+    }
+    if (region.expects.get(site) === expected) return;
+    const times = this.retranslated.get(region.linear) ?? 0;
+    if (times >= MAX_RETRANSLATIONS) return;
+    this.retranslated.set(region.linear, times + 1);
+    this.drop(region);
+  }
+
+  /** Drop every entry of a region. */
+  private drop(region: Block): void {
+    const map = region.cpl === 3 ? this.user : this.supervisor;
+    for (const e of region.siblings) {
+      e.valid = false;
+      if (map.get(e.linear) === e) map.delete(e.linear);
+    }
   }
 
   /** Drop the linear-address index (after a TLB flush: the same address may now be other code). */
@@ -88,6 +157,8 @@ export class BlockCache {
       this.alone.add(running.rips[cpu.k] as number);
       this.running = null;
       this.invalidateFrame(frame);
+      // The run loop restarts at the storing instruction of this region.
+      this.running = running;
       throw new CodeModified();
     }
     const list = this.byFrame.get(frame);
@@ -95,9 +166,7 @@ export class BlockCache {
     if (!list) return;
     this.byFrame.delete(frame);
     for (const b of list) {
-      b.valid = false;
-      const map = b.cpl === 3 ? this.user : this.supervisor;
-      if (map.get(b.linear) === b) map.delete(b.linear);
+      this.drop(b);
       this.stats.blocksInvalidated++;
     }
   }
@@ -158,12 +227,13 @@ export class BlockCache {
     const frames = new Set<number>();
     const blocks = [this.decodeBlock(rip, frames, limit)];
     if (limit > 1 && !this.alone.has(rip)) {
-      const page = Math.floor(rip / 4096);
       const seen = new Set([rip]);
       let total = (blocks[0] as Instruction[]).length;
       for (let j = 0; j < blocks.length && blocks.length < MAX_REGION_BLOCKS; j++) {
-        for (const t of directSuccessors(blocks[j] as Instruction[])) {
-          if (seen.has(t) || Math.floor(t / 4096) !== page || this.alone.has(t)) continue;
+        const from = blocks[j] as Instruction[];
+        const page = Math.floor((from[0] as Instruction).address / 4096);
+        for (const [t, anyPage] of successors(from, this.predicted)) {
+          if (seen.has(t) || (!anyPage && Math.floor(t / 4096) !== page) || this.alone.has(t)) continue;
           seen.add(t);
           if (total >= MAX_REGION_INSTRUCTIONS || blocks.length >= MAX_REGION_BLOCKS) break;
           try {
@@ -176,25 +246,39 @@ export class BlockCache {
         }
       }
     }
-    let run = compileRegion(cpu, blocks);
+    let run = compileRegion(cpu, blocks, this.predicted);
     while (run === null) {
       blocks.length = Math.ceil(blocks.length / 2);
-      run = compileRegion(cpu, blocks);
+      run = compileRegion(cpu, blocks, this.predicted);
     }
     const all = blocks.flat();
-    const block: Block = {
-      run,
-      rips: all.map((i) => i.address),
-      done: blocks.flatMap((b) => b.map((_, n) => n)),
-      linear: rip,
-      frames: [...frames],
-      cpl,
-      valid: true,
-      nextRip0: Number.NaN,
-      next0: null,
-      nextRip1: Number.NaN,
-      next1: null,
-    };
+    const expects = new Map<number, readonly number[]>();
+    for (const i of all) {
+      const e = this.predicted.get(i.address);
+      if (e) expects.set(i.address, e);
+    }
+    const rips = all.map((i) => i.address);
+    const done = blocks.flatMap((b) => b.map((_, n) => n));
+    const frameList = [...frames];
+    const siblings: Block[] = [];
+    for (const [entry, b] of blocks.entries())
+      siblings.push({
+        run,
+        entry,
+        siblings,
+        rips,
+        done,
+        linear: (b[0] as Instruction).address,
+        frames: frameList,
+        cpl,
+        valid: true,
+        expects,
+        nextRip0: Number.NaN,
+        next0: null,
+        nextRip1: Number.NaN,
+        next1: null,
+      });
+    const block = siblings[0] as Block;
     for (const f of block.frames) {
       port.codeFrames[f] = 1;
       let list = this.byFrame.get(f);
@@ -211,16 +295,32 @@ export class BlockCache {
   }
 }
 
-/** Where the last instruction of a block goes next, when that is known without running it. */
-function directSuccessors(insns: Instruction[]): number[] {
+/**
+ * Where the last instruction of a block may go next, when that is known
+ * without running it, and whether the target may lie on another page.
+ * Direct jumps and calls stay on their page, and a direct call's return site
+ * is left out: measured, both made regions bigger and slower to optimise
+ * than the exits they saved. A target predicted for an indirect site may be
+ * anywhere, and the return site of a predicted call comes with it, for the
+ * callee's `ret` to land on inside the region.
+ */
+function successors(
+  insns: Instruction[],
+  predicted: ReadonlyMap<number, readonly number[]>,
+): [number, boolean][] {
   const last = insns[insns.length - 1] as Instruction;
   const o = last.operands[0];
   const fall = last.address + last.length;
   if (last.invalid) return [];
+  const m = last.mnemonic;
   if (o?.kind === OperandKind.Rel) {
-    if (last.cc >= 0 && last.mnemonic.startsWith('j')) return [o.target, fall];
-    if (last.mnemonic === 'jmp' || last.mnemonic === 'call') return [o.target];
+    if (last.cc >= 0 && m.startsWith('j')) return [[o.target, false]];
+    if (m === 'jmp') return [[o.target, false]];
+    if (m === 'call') return [[o.target, false]];
     return [];
   }
-  return endsBlock(last) ? [] : [fall];
+  const expected = (predicted.get(last.address) ?? []).map((t): [number, boolean] => [t, true]);
+  if (m === 'call') return expected.length === 0 ? [] : [...expected, [fall, false]];
+  if (m === 'jmp') return expected;
+  return endsBlock(last) ? [] : [[fall, false]];
 }

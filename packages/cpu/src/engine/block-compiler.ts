@@ -34,7 +34,8 @@ function undefinedOpcode(): Exec {
 type BlockExit =
   | { kind: 'cond'; cond: string; taken: number; fall: number }
   | { kind: 'to'; target: number }
-  | { kind: 'dynamic' };
+  /** `ret`: the popped rip may be a return site in the region; `site`: an indirect call or jump. */
+  | { kind: 'dynamic'; ret?: boolean; site?: number };
 
 interface Translated {
   lines: string[];
@@ -143,7 +144,9 @@ function translateBlock(
     }
     if (last) {
       if (branch) exit = branch;
-      else if ((s?.branch && !insn.invalid) || inline?.includes('c.next =')) exit = { kind: 'dynamic' };
+      else if (inline?.includes('c.next =') && m === 'ret') exit = { kind: 'dynamic', ret: true };
+      else if (inline?.includes('c.next =')) exit = { kind: 'dynamic', site: insn.address };
+      else if (s?.branch && !insn.invalid) exit = { kind: 'dynamic' };
       else exit = { kind: 'to', target: insn.address + insn.length };
     }
   });
@@ -220,7 +223,11 @@ const MAX_REGION_SOURCE = 24_000;
  * list of decoded instructions. Returns null when the region would be too big
  * (the caller drops blocks from the end and tries again).
  */
-export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number) | null {
+export function compileRegion(
+  cpu: Cpu,
+  blocks: Instruction[][],
+  predicted: ReadonlyMap<number, readonly number[]> = new Map(),
+): ((entry: number) => number) | null {
   const calls: Exec[] = [];
   const all: Instruction[] = blocks.flat();
   let locals = 0;
@@ -231,12 +238,31 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
   });
   const single = blocks.length === 1;
   let internal = false;
+  const go = (j: number): string => {
+    internal = true;
+    return single ? 'continue;' : `b = ${j}; continue;`;
+  };
   const edge = (target: number): string => {
     const j = index.get(target);
     if (j === undefined) return `return ${target};`;
-    internal = true;
-    const go = single ? 'continue;' : `b = ${j}; continue;`;
-    return `if (c.loopCount >= c.loopLimit) return ${target}; ${go}`;
+    return `if (c.loopCount >= c.loopLimit) return ${target}; ${go(j)}`;
+  };
+  // Where a `ret` may land without leaving: the return sites of the region's calls.
+  const returnSites = all
+    .filter((i) => i.mnemonic === 'call' && index.has(i.address + i.length))
+    .map((i) => i.address + i.length);
+  /**
+   * A rip known only at run time: continue inside the region when it is one of
+   * the expected targets, else leave (an indirect site records its rip in
+   * `c.site`, so the block cache learns its target for the next translation).
+   */
+  const dynamic = (e: Extract<BlockExit, { kind: 'dynamic' }>): string => {
+    const expected = e.site === undefined ? [] : (predicted.get(e.site) ?? []);
+    const targets = e.ret ? returnSites : expected.filter((t) => index.has(t));
+    const record = e.site === undefined ? '' : `c.site = ${e.site}; `;
+    if (targets.length === 0) return `${record}return c.next;`;
+    const cases = [...new Set(targets)].map((t) => `case ${t}: ${go(index.get(t) as number)}`).join(' ');
+    return `if (c.loopCount < c.loopLimit) switch (c.next) { ${cases} } ${record}return c.next;`;
   };
   const cases: string[] = [];
   let base = 0;
@@ -249,7 +275,7 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
         ? `if (${e.cond}) { c.loopCount += ${insns.length}; ${edge(e.taken)} } c.loopCount += ${insns.length}; ${edge(e.fall)}`
         : e.kind === 'to'
           ? `c.loopCount += ${insns.length}; ${edge(e.target)}`
-          : `c.loopCount += ${insns.length}; return c.next;`;
+          : `c.loopCount += ${insns.length}; ${dynamic(e)}`;
     const body = `${t.lines.join('\n')}\n${tail}`;
     cases.push(single ? body : `case ${j}: {\n${body}\n}`);
   });
@@ -258,8 +284,8 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
   let loop: string;
   if (single && !internal) loop = cases[0] as string;
   else if (single) loop = `for (;;) {\n${cases[0]}\n}`;
-  else loop = `let b = 0;\nfor (;;) {\n switch (b) {\n${cases.join('\n')}\n }\n}`;
-  const text = `return function ${name}() {\n${cacheRegisters(loop)}\n};`;
+  else loop = `let b = entry;\nfor (;;) {\n switch (b) {\n${cases.join('\n')}\n }\n}`;
+  const text = `return function ${name}(entry) {\n${cacheRegisters(loop)}\n};`;
   if (text.length > MAX_REGION_SOURCE && blocks.length > 1) return null;
   const factory = new Function(
     'c',
@@ -296,7 +322,7 @@ export function compileRegion(cpu: Cpu, blocks: Instruction[][]): (() => number)
     XB: Uint8Array,
     XF: Float64Array,
     XH: Int16Array,
-  ) => () => number;
+  ) => (entry: number) => number;
   const gp = (): never => {
     throw new CpuFault(13, 0);
   };

@@ -62,6 +62,8 @@ export class Cpu implements GuestCpu {
   readonly stats: CpuStats = { blocksTranslated: 0, blocksInvalidated: 0 };
   /** Set by control transfers: the linear address of the next instruction. */
   next = 0;
+  /** Rip of the indirect call or jump through which the running region left, or -1 (block-cache.ts learns targets). */
+  site = -1;
   /** Index, within the running block, of the instruction executing now (for exact fault state). */
   k = 0;
   /** Extra instructions retired by self-looping blocks, and how many they may run before yielding. */
@@ -379,50 +381,30 @@ export class Cpu implements GuestCpu {
 
   run(maxInstructions = Number.POSITIVE_INFINITY): StopReason {
     const end = this.icount + maxInstructions;
+    const blocks = this.blocks;
+    // Nothing runs yet (an earlier run may have ended by an exception that was not a fault).
+    blocks.running = null;
     this.stopRequested = false;
     for (;;) {
-      // The region running now (for the exact rip of a fault in it); undefined between regions.
-      let block: Block | undefined;
       try {
         while (!this.stopRequested && !this.halted) {
           if (this.icount >= end) return StopReason.Budget;
           this.loopLimit = Math.min(1_000_000, end - this.icount);
           if ((this.sysFlags & RFLAGS.TF) !== 0) {
             // Single-step trap after the instruction (SDM vol. 3, 17.3.1.4), if TF was set before it ran.
-            block = this.blocks.single(this.rip, this.cpl);
-            this.blocks.running = block;
+            const block = blocks.single(this.rip, this.cpl);
+            blocks.running = block;
             // One instruction, even one that jumps to itself.
             this.loopLimit = 0;
-            this.rip = block.run();
-            block = undefined;
+            this.rip = block.run(block.entry);
+            this.site = -1;
+            blocks.running = null;
             this.icount += this.loopCount;
             this.loopCount = 0;
             deliverException(this, 1, undefined, 0);
             continue;
           }
-          block = this.blocks.lookup(this.rip, this.cpl);
-          // Regions run back to back, following each one's remembered successors, until the
-          // budget slice is used or something needs this loop (a stop, a halt, TF).
-          for (;;) {
-            this.blocks.running = block;
-            const next = block.run();
-            this.rip = next;
-            // A stop request, a halt, TF and a privilege change also end the slice (loopLimit = 0).
-            if (this.loopCount >= this.loopLimit) break;
-            let found: Block | null =
-              block.nextRip0 === next ? block.next0 : block.nextRip1 === next ? block.next1 : null;
-            if (found === null || !found.valid || found.cpl !== this.cpl) {
-              const prev: Block = block;
-              block = undefined;
-              found = this.blocks.lookup(next, this.cpl);
-              prev.nextRip1 = prev.nextRip0;
-              prev.next1 = prev.next0;
-              prev.nextRip0 = next;
-              prev.next0 = found;
-            }
-            block = found;
-          }
-          block = undefined;
+          this.chain(blocks.lookup(this.rip, this.cpl));
           this.icount += this.loopCount;
           this.loopCount = 0;
         }
@@ -432,28 +414,54 @@ export class Cpu implements GuestCpu {
         }
         return StopReason.Requested;
       } catch (e) {
-        if (e instanceof CodeModified) {
-          this.icount += this.loopCount;
-          this.loopCount = 0;
-          if (block) {
-            this.rip = block.rips[this.k] as number;
-            this.icount += block.done[this.k] as number;
-          }
-          block = undefined;
-          continue;
-        }
-        if (!(e instanceof CpuFault)) throw e;
+        if (!(e instanceof CodeModified) && !(e instanceof CpuFault)) throw e;
+        // The region that was running, if the exception came from one (not from a lookup).
+        const block = blocks.running;
+        blocks.running = null;
         this.icount += this.loopCount;
         this.loopCount = 0;
         if (block && block.rips.length > 0) {
-          const k = this.k;
-          this.rip = block.rips[k] as number;
-          this.icount += block.done[k] as number;
+          this.rip = block.rips[this.k] as number;
+          this.icount += block.done[this.k] as number;
         }
-        deliverException(this, e.vector, e.errorCode, e.address);
-        block = undefined;
+        if (e instanceof CpuFault) deliverException(this, e.vector, e.errorCode, e.address);
       }
     }
+  }
+
+  /**
+   * Runs regions back to back from `block`, following each one's remembered
+   * successors, until the slice is used or something needs the run loop (a
+   * stop, a halt, TF, a privilege change: they zero `loopLimit`), or after 256
+   * regions. A small function of its own, so the optimiser compiles it whole
+   * rather than as part of the long-running `run`.
+   */
+  private chain(first: Block): void {
+    const blocks = this.blocks;
+    let block = first;
+    for (let n = 0; n < 256; n++) {
+      blocks.running = block;
+      const next = block.run(block.entry);
+      this.rip = next;
+      if (this.site !== -1) {
+        blocks.observe(this.site, next, block);
+        this.site = -1;
+      }
+      if (this.loopCount >= this.loopLimit) break;
+      let found: Block | null =
+        block.nextRip0 === next ? block.next0 : block.nextRip1 === next ? block.next1 : null;
+      if (found === null || !found.valid || found.cpl !== this.cpl) {
+        // A fault while translating belongs to no region: this.rip is already `next`.
+        blocks.running = null;
+        found = blocks.lookup(next, this.cpl);
+        block.nextRip1 = block.nextRip0;
+        block.next1 = block.next0;
+        block.nextRip0 = next;
+        block.next0 = found;
+      }
+      block = found;
+    }
+    blocks.running = null;
   }
 
   // ---- fxsave image -------------------------------------------------------
