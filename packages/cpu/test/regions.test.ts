@@ -102,6 +102,38 @@ describe('flags where they can be seen', () => {
   });
 });
 
+describe('flag records left to the edges of a block', () => {
+  const PF = 0x4;
+
+  it('a loop whose back edge skips the compare record has its flags after the loop and at a budget stop', () => {
+    // The loop body starts with add, which overwrites every flag: only the exits write cmp's record.
+    const source =
+      'mov ecx, 999\nxor eax, eax\n1: add rax, 3\ncmp rax, rcx\njne 1b\npushfq\npop rbx\nsyscall';
+    const done = machine(assemble(source));
+    runToSyscall(done);
+    // Last compare 999 - 999: ZF and PF (zero has even parity), no carry or sign.
+    expect(Number(done.cpu.getReg(3)) & (CF | ZF | SF | PF)).toBe(ZF | PF);
+
+    const stopped = machine(assemble(source));
+    stopped.cpu.run(300);
+    const k = (stopped.cpu.instructions - 2) / 3;
+    expect(Number.isInteger(k) && k > 0 && k < 333).toBe(true);
+    expect(stopped.cpu.getReg(0)).toBe(BigInt(3 * k));
+    // 3k - 999 < 0: carry and sign; the flags before the loop (xor) had ZF and PF instead.
+    expect(stopped.cpu.getRflags() & (CF | ZF | SF)).toBe(CF | SF);
+  });
+
+  it('an edge into a block that reads the flags on entry writes the record', () => {
+    // cmp's CF crosses a jmp into a block that starts with adc.
+    const m = machine(
+      assemble('mov ecx, 5\nxor eax, eax\n1: cmp ecx, 3\njmp 2f\n2: adc eax, 0\ndec ecx\njnz 1b\nsyscall'),
+    );
+    runToSyscall(m);
+    // CF is set for ecx = 2 and 1.
+    expect(m.cpu.getReg(0)).toBe(2n);
+  });
+});
+
 describe('inline forms against BigInt', () => {
   const values = [
     0n,

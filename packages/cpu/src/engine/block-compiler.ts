@@ -16,7 +16,7 @@
 import { type Instruction, OperandKind, RegClass } from '../decoder/instruction.js';
 import { type Cpu, stackAddress } from './cpu.js';
 import { CpuFault } from './fault.js';
-import { flagsObserved } from './flag-liveness.js';
+import { flagsObserved, readsFlagsOnEntry } from './flag-liveness.js';
 import { carryOf, computeFlags, conditionHolds, PARITY } from './flags.js';
 import { semanticsOf } from './handlers/registry.js';
 import { fusedCondition, type InlineState } from './inline.js';
@@ -32,8 +32,9 @@ function undefinedOpcode(): Exec {
 
 /** How a translated block ends: a conditional or direct jump to known rips, or a rip computed at run time. */
 type BlockExit =
-  | { kind: 'cond'; cond: string; taken: number; fall: number }
-  | { kind: 'to'; target: number }
+  /** `flags`: the last flag record, left to the edges that need it (see `deferFlagStore`). */
+  | { kind: 'cond'; cond: string; taken: number; fall: number; flags?: string }
+  | { kind: 'to'; target: number; flags?: string }
   /** `ret`: the popped rip may be a return site in the region; `site`: an indirect call or jump. */
   | { kind: 'dynamic'; ret?: boolean; site?: number };
 
@@ -104,6 +105,8 @@ function translateBlock(
     },
   };
   let exit: BlockExit = { kind: 'dynamic' };
+  // Index in `lines` of the last flag record while nothing after it can observe it, else -1.
+  let pending = -1;
   insns.forEach((insn, n) => {
     const k = base + n;
     state.k = k;
@@ -129,9 +132,15 @@ function translateBlock(
       }
     }
     if (inline !== null) {
+      const before = lines.length;
       if (touchesMemory(insn) || /\b(gp|ss)\(|\bm\./.test(inline)) lines.push(`c.k = ${k};`);
       lines.push(inline);
-      if (state.flagStore !== '' && state.flagsObserved) lines.push(state.flagStore);
+      // Flags can be observed after their record only by a fault, a reader or a generic call.
+      if (!(lines.length === before + 1 && (KEEPS_PRODUCER.has(m) || branch))) pending = -1;
+      if (state.flagStore !== '' && state.flagsObserved) {
+        lines.push(state.flagStore);
+        pending = lines.length - 1;
+      }
       state.flagStore = '';
       if (!PRODUCERS.has(m) && !KEEPS_PRODUCER.has(m) && !m.startsWith('j')) state.producer = null;
     } else {
@@ -141,6 +150,7 @@ function translateBlock(
       const call = touchesNoGpr(insn) ? 'x' : 'h';
       lines.push(`c.k = ${k}; ${call}[${calls.length - 1}](c, I[${k}]);`);
       state.producer = null;
+      pending = -1;
     }
     if (last) {
       if (branch) exit = branch;
@@ -150,7 +160,13 @@ function translateBlock(
       else exit = { kind: 'to', target: insn.address + insn.length };
     }
   });
-  return { lines, exit };
+  // A branch that tests a fused condition reads locals, not the record.
+  const e = exit as BlockExit;
+  if (pending >= 0 && e.kind !== 'dynamic' && !(e.kind === 'cond' && e.cond.includes('computeFlags'))) {
+    e.flags = lines[pending] as string;
+    lines.splice(pending, 1);
+  }
+  return { lines, exit: e };
 }
 
 /**
@@ -242,10 +258,19 @@ export function compileRegion(
     internal = true;
     return single ? 'continue;' : `b = ${j}; continue;`;
   };
-  const edge = (target: number): string => {
+  // Blocks through which the flags on entry can be observed.
+  const readsOnEntry = blocks.map((b) => readsFlagsOnEntry(b));
+  /**
+   * Control passes to `target`. `flags` is a flag record the block left to its
+   * edges: written on the way out of the region and into a block that may read
+   * it, skipped into one that overwrites the flags first (the back edge of most loops).
+   */
+  const edge = (target: number, flags = ''): string => {
     const j = index.get(target);
-    if (j === undefined) return `return ${target};`;
-    return `if (c.loopCount >= c.loopLimit) return ${target}; ${go(j)}`;
+    if (j === undefined) return `${flags} return ${target};`;
+    if (flags === '' || readsOnEntry[j])
+      return `${flags} if (c.loopCount >= c.loopLimit) return ${target}; ${go(j)}`;
+    return `if (c.loopCount >= c.loopLimit) { ${flags} return ${target}; } ${go(j)}`;
   };
   // Where a `ret` may land without leaving: the return sites of the region's calls.
   const returnSites = all
@@ -272,9 +297,9 @@ export function compileRegion(
     const e = t.exit;
     const tail =
       e.kind === 'cond'
-        ? `if (${e.cond}) { c.loopCount += ${insns.length}; ${edge(e.taken)} } c.loopCount += ${insns.length}; ${edge(e.fall)}`
+        ? `if (${e.cond}) { c.loopCount += ${insns.length}; ${edge(e.taken, e.flags)} } c.loopCount += ${insns.length}; ${edge(e.fall, e.flags)}`
         : e.kind === 'to'
-          ? `c.loopCount += ${insns.length}; ${edge(e.target)}`
+          ? `c.loopCount += ${insns.length}; ${edge(e.target, e.flags)}`
           : `c.loopCount += ${insns.length}; ${dynamic(e)}`;
     const body = `${t.lines.join('\n')}\n${tail}`;
     cases.push(single ? body : `case ${j}: {\n${body}\n}`);

@@ -76,6 +76,19 @@ function mayFault(i: Instruction): boolean {
  * previous flags.
  */
 export function flagsObserved(insns: readonly Instruction[]): boolean[] {
+  return analyse(insns).observed;
+}
+
+/**
+ * Whether a block may read a status flag before it writes it, that is,
+ * whether the flags a predecessor leaves can be observed through it (at its
+ * own end they are taken as observed).
+ */
+export function readsFlagsOnEntry(insns: readonly Instruction[]): boolean {
+  return analyse(insns).liveIn !== 0;
+}
+
+function analyse(insns: readonly Instruction[]): { observed: boolean[]; liveIn: number } {
   const out = new Array<boolean>(insns.length);
   let live = ALL;
   for (let k = insns.length - 1; k >= 0; k--) {
@@ -95,5 +108,5 @@ export function flagsObserved(insns: readonly Instruction[]): boolean[] {
     else if (m === 'inc' || m === 'dec') live = CF;
     else live = ALL;
   }
-  return out;
+  return { observed: out, liveIn: live };
 }
