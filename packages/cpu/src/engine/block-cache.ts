@@ -60,6 +60,8 @@ export class BlockCache {
   private readonly user = new Map<number, Block>();
   private readonly supervisor = new Map<number, Block>();
   private readonly byFrame = new Map<number, Block[]>();
+  /** Regions by the linear pages their instructions lie on (an INVLPG drops only those). */
+  private readonly byPage = new Map<number, Block[]>();
   private readonly fetchBuffer = new Uint8Array(2 * MAX_INSTRUCTION_LENGTH);
   cpu: Cpu | null = null;
   /** The block executing now and the index of its current instruction are read from the CPU. */
@@ -141,12 +143,22 @@ export class BlockCache {
     }
   }
 
-  /** Drop the linear-address index (after a TLB flush: the same address may now be other code). */
-  flushLinear(): void {
+  /**
+   * After a TLB flush the same linear address may map other code: drop the
+   * regions on the page at `va` (an INVLPG, a TLB eviction), or all of them.
+   */
+  flushLinear(va: number | null = null): void {
+    if (va !== null) {
+      const vpn = Math.floor(va / 4096);
+      for (const b of this.byPage.get(vpn) ?? []) if (b.valid) this.drop(b);
+      this.byPage.delete(vpn);
+      return;
+    }
     for (const b of this.user.values()) b.valid = false;
     for (const b of this.supervisor.values()) b.valid = false;
     this.user.clear();
     this.supervisor.clear();
+    this.byPage.clear();
   }
 
   invalidateFrame(frame: number): void {
@@ -281,18 +293,32 @@ export class BlockCache {
     const block = siblings[0] as Block;
     for (const f of block.frames) {
       port.codeFrames[f] = 1;
-      let list = this.byFrame.get(f);
-      if (!list) {
-        list = [];
-        this.byFrame.set(f, list);
-      }
-      list.push(block);
+      file(this.byFrame, f, block);
     }
+    const pages = new Set<number>();
+    for (const i of all) {
+      pages.add(Math.floor(i.address / 4096));
+      pages.add(Math.floor((i.address + i.length - 1) / 4096));
+    }
+    for (const p of pages) file(this.byPage, p, block);
     // Writes to these frames must now be seen: drop cached write translations for them.
     port.writeTag.fill(Number.NaN);
     this.stats.blocksTranslated++;
     return block;
   }
+}
+
+/** Adds a region to an index list, pruning the regions dropped since. */
+function file(index: Map<number, Block[]>, key: number, block: Block): void {
+  let list = index.get(key);
+  if (!list) {
+    list = [];
+    index.set(key, list);
+  } else if (list.length >= 32) {
+    list = list.filter((b) => b.valid);
+    index.set(key, list);
+  }
+  list.push(block);
 }
 
 /**

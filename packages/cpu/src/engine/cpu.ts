@@ -91,7 +91,7 @@ export class Cpu implements GuestCpu {
     const prevFlush = this.mmu.onFlush;
     this.mmu.onFlush = (va) => {
       prevFlush?.(va);
-      this.blocks.flushLinear();
+      this.blocks.flushLinear(va);
     };
     this.seg[1] = 0x33;
     this.seg[2] = 0x2b;

@@ -40,13 +40,22 @@ export class MemoryPort {
     this.u8 = memory.u8;
     this.view = memory.view;
     this.codeFrames = new Uint8Array(memory.frameCount);
-    mmu.onFlush = () => this.flush();
+    mmu.onFlush = (va) => this.flush(va);
   }
 
-  flush(): void {
-    this.readTag.fill(Number.NaN);
-    this.writeTag.fill(Number.NaN);
-    this.execTag.fill(Number.NaN);
+  /** Forget cached translations: of the page at `va` (an INVLPG, a TLB eviction), or all of them. */
+  flush(va: number | null = null): void {
+    if (va === null) {
+      this.readTag.fill(Number.NaN);
+      this.writeTag.fill(Number.NaN);
+      this.execTag.fill(Number.NaN);
+      return;
+    }
+    const vpn = Math.floor(va / 4096);
+    const i = vpn & MASK;
+    if (this.readTag[i] === vpn) this.readTag[i] = Number.NaN;
+    if (this.writeTag[i] === vpn) this.writeTag[i] = Number.NaN;
+    if (this.execTag[i] === vpn) this.execTag[i] = Number.NaN;
   }
 
   /** Translate one byte's page for `kind`, filling the cache; throws #GP or #PF. */
