@@ -394,17 +394,10 @@ export function emitXmmMove(i: Instruction, s: InlineState): string | null {
       const y = 4 * src.reg;
       return `X[${x}] = X[${y}]; X[${x + 1}] = X[${y + 1}]; X[${x + 2}] = X[${y + 2}]; X[${x + 3}] = X[${y + 3}];`;
     }
-    if (isXmm(d) && simpleMem(i, src)) {
-      const x = 4 * d.reg;
-      const t0 = s.local('xl');
-      const t1 = s.local('xh');
-      const t2 = s.local('xm');
-      return `const ${a} = ${address(i, src)};${check} const ${t0} = m.read64(${a}), ${t1} = m.hi, ${t2} = m.read64(${a} + 8); X[${x}] = ${t0}; X[${x + 1}] = ${t1}; X[${x + 2}] = ${t2}; X[${x + 3}] = m.hi;`;
-    }
-    if (simpleMem(i, d) && isXmm(src)) {
-      const y = 4 * src.reg;
-      return `const ${a} = ${address(i, d)};${check} m.probeWrite(${a}, 16); m.write64(${a}, X[${y}], X[${y + 1}]); m.write64(${a} + 8, X[${y + 2}], X[${y + 3}]);`;
-    }
+    if (isXmm(d) && simpleMem(i, src))
+      return `const ${a} = ${address(i, src)};${check} m.read128(${a}, X, ${4 * d.reg});`;
+    if (simpleMem(i, d) && isXmm(src))
+      return `const ${a} = ${address(i, d)};${check} m.write128(${a}, X, ${4 * src.reg});`;
     return null;
   }
   if ((m === 'movsd' || m === 'movq') && isXmm(d) && simpleMem(i, src) && src.size === 8) {

@@ -220,6 +220,48 @@ export class MemoryPort {
     }
   }
 
+  /** Load the 16 bytes at `a` into the words x[k..k+3] (an XMM register); x is untouched on a fault. */
+  read128(a: number, x: Int32Array, k: number): void {
+    const vpn = Math.floor(a / 4096);
+    const i = vpn & MASK;
+    const off = a - vpn * 4096;
+    if (this.readTag[i] === vpn && off <= 4080) {
+      const p = (this.readBase[i] as number) + off;
+      const v = this.view;
+      x[k] = v.getInt32(p, true);
+      x[k + 1] = v.getInt32(p + 4, true);
+      x[k + 2] = v.getInt32(p + 8, true);
+      x[k + 3] = v.getInt32(p + 12, true);
+      return;
+    }
+    const w0 = this.read64(a);
+    const w1 = this.hi;
+    const w2 = this.read64(a + 8);
+    x[k] = w0;
+    x[k + 1] = w1;
+    x[k + 2] = w2;
+    x[k + 3] = this.hi;
+  }
+
+  /** Store the words x[k..k+3] at `a`; nothing is written unless all 16 bytes are writable. */
+  write128(a: number, x: Int32Array, k: number): void {
+    const vpn = Math.floor(a / 4096);
+    const i = vpn & MASK;
+    const off = a - vpn * 4096;
+    if (this.writeTag[i] === vpn && off <= 4080) {
+      const p = (this.writeBase[i] as number) + off;
+      const v = this.view;
+      v.setInt32(p, x[k] as number, true);
+      v.setInt32(p + 4, x[k + 1] as number, true);
+      v.setInt32(p + 8, x[k + 2] as number, true);
+      v.setInt32(p + 12, x[k + 3] as number, true);
+      return;
+    }
+    this.probeWrite(a, 16);
+    this.write64(a, x[k] as number, x[k + 1] as number);
+    this.write64(a + 8, x[k + 2] as number, x[k + 3] as number);
+  }
+
   /** Check that `size` bytes at `a` are writable (before an instruction's first store). */
   probeWrite(a: number, size: number): void {
     this.writeAddr(a, 1);
