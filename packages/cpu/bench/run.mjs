@@ -4,13 +4,14 @@
  * same static binaries, in one run: an integer loop, qsort/merge sort, and
  * sha256 of a 4 MiB file. The guest instruction count comes from
  * `x86-run --stats` (both run the same instruction stream); times are
- * hyperfine means of whole commands, start-up included. Prints MIPS and the
- * ratio to QEMU.
+ * medians of whole commands, start-up included, over rounds that run x86-run,
+ * QEMU and the native program one after the other. Prints MIPS and the ratio
+ * to QEMU (the median of the rounds' ratios).
  *
  *   node bench/run.mjs [--quick]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,10 +20,15 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const x86run = join(here, '../dist/bin/x86-run.js');
 const programs = join(here, '../test/programs');
 const quick = process.argv.includes('--quick');
+const rounds = quick ? 2 : 5;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
-for (const tool of ['gcc', 'qemu-x86_64', 'hyperfine']) {
+for (const tool of ['gcc', 'qemu-x86_64']) {
   if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
-    console.error(`bench: ${tool} is missing (Debian: gcc, qemu-user, hyperfine)`);
+    console.error(`bench: ${tool} is missing (Debian: gcc, qemu-user)`);
     process.exit(1);
   }
 }
@@ -62,38 +68,30 @@ try {
     const m = /x86-run: (\d+) instructions/.exec(stats.stderr);
     if (stats.status !== 0 || !m) throw new Error(`x86-run failed on ${w.name}: ${stats.stderr}`);
     const instructions = Number(m[1]);
-    const json = join(dir, 'hyperfine.json');
-    const quote = (a) => `'${a.replaceAll("'", "'\\''")}'`;
-    const cmd = (argv) => argv.map(quote).join(' ');
-    execFileSync(
-      'hyperfine',
-      [
-        '--runs',
-        quick ? '2' : '3',
-        '--warmup',
-        '1',
-        '--export-json',
-        json,
-        '-n',
-        'x86-run',
-        cmd([process.execPath, x86run, w.program, ...w.args]),
-        '-n',
-        'qemu-x86_64',
-        cmd(['qemu-x86_64', w.program, ...w.args]),
-        '-n',
-        'native',
-        cmd([w.program, ...w.args]),
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    const results = JSON.parse(readFileSync(json, 'utf8')).results;
-    const mean = (name) => results.find((r) => r.command === name).mean;
+    // Interleaved rounds, each running the three commands one after the other, so a slow spell
+    // of the machine falls on all of them alike; the ratio is the median of the rounds' ratios.
+    const time = (argv) => {
+      const t0 = performance.now();
+      const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'ignore'] });
+      if (r.status !== 0) throw new Error(`${argv[0]} failed on ${w.name}`);
+      return (performance.now() - t0) / 1000;
+    };
+    const commands = {
+      ours: [process.execPath, x86run, w.program, ...w.args],
+      qemu: ['qemu-x86_64', w.program, ...w.args],
+      native: [w.program, ...w.args],
+    };
+    for (const argv of Object.values(commands)) time(argv); // warm-up: page cache, binaries
+    const times = { ours: [], qemu: [], native: [] };
+    for (let round = 0; round < rounds; round++)
+      for (const [name, argv] of Object.entries(commands)) times[name].push(time(argv));
     rows.push({
       name: w.name,
       instructions,
-      ours: mean('x86-run'),
-      qemu: mean('qemu-x86_64'),
-      native: mean('native'),
+      ours: median(times.ours),
+      qemu: median(times.qemu),
+      native: median(times.native),
+      ratio: median(times.ours.map((t, k) => times.qemu[k] / t)),
     });
   }
 
@@ -101,7 +99,7 @@ try {
   console.log('workload             guest instr   x86-run s  MIPS   qemu s   MIPS   x86-run/qemu  native s');
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(20)} ${String(r.instructions).padStart(12)} ${r.ours.toFixed(3).padStart(10)} ${mips(r.instructions, r.ours).padStart(5)} ${r.qemu.toFixed(3).padStart(8)} ${mips(r.instructions, r.qemu).padStart(6)} ${(r.qemu / r.ours).toFixed(3).padStart(13)}x ${r.native.toFixed(3).padStart(9)}`,
+      `${r.name.padEnd(20)} ${String(r.instructions).padStart(12)} ${r.ours.toFixed(3).padStart(10)} ${mips(r.instructions, r.ours).padStart(5)} ${r.qemu.toFixed(3).padStart(8)} ${mips(r.instructions, r.qemu).padStart(6)} ${r.ratio.toFixed(3).padStart(13)}x ${r.native.toFixed(3).padStart(9)}`,
     );
   }
 } finally {
