@@ -5,6 +5,7 @@
  * calls, RFLAGS exact where an exception can see them, and 64-bit products,
  * rotates and negation against BigInt.
  */
+import { AccessKind } from '@x/mmu';
 import { describe, expect, it } from 'vitest';
 import { assemble, machine, runToSyscall, STACK_TOP } from './support/machine.js';
 
@@ -131,6 +132,50 @@ describe('flag records left to the edges of a block', () => {
     runToSyscall(m);
     // CF is set for ecx = 2 and 1.
     expect(m.cpu.getReg(0)).toBe(2n);
+  });
+});
+
+describe('64-bit memory operands inline', () => {
+  it('loads and stores that straddle two pages, and repeat in a loop, give the stored values', () => {
+    // rbx points 4 bytes below a page boundary inside the stack: every access crosses it.
+    const m = machine(
+      assemble(`mov rbx, ${STACK_TOP - 4096 - 4}
+mov rax, 0x1122334455667788
+xor edx, edx
+mov ecx, 100
+1: mov [rbx], rax
+add qword ptr [rbx], 3
+add rdx, [rbx]
+mov [rbx + 8], rdx
+dec ecx
+jnz 1b
+mov rsi, [rbx + 8]
+syscall`),
+    );
+    runToSyscall(m);
+    const v = 0x1122334455667788n + 3n;
+    expect(m.cpu.getReg(2)).toBe((100n * v) & M64);
+    expect(m.cpu.getReg(6)).toBe((100n * v) & M64);
+  });
+
+  it('a store that straddles into an unmapped page faults and writes nothing', () => {
+    let fault = -1;
+    const m = machine(
+      assemble(
+        `mov rbx, ${STACK_TOP - 4}\nmov dword ptr [rbx], 0x55aa55aa\nmov rax, -1\nmov [rbx], rax\nsyscall`,
+      ),
+      {
+        exception(c, vector, _error, address) {
+          fault = vector === 14 ? address : -1;
+          c.requestStop();
+          return true;
+        },
+      },
+    );
+    m.cpu.run(1e6);
+    expect(fault).toBe(STACK_TOP);
+    const pa = m.mmu.translate(STACK_TOP - 4, AccessKind.Read, 0);
+    expect(m.memory.view.getUint32(pa, true)).toBe(0x55aa55aa);
   });
 });
 

@@ -329,6 +329,11 @@ export function compileRegion(
     'XB',
     'XF',
     'XH',
+    'RT',
+    'RB',
+    'WT',
+    'WB',
+    'DV',
     text,
   ) as (
     c: Cpu,
@@ -347,6 +352,11 @@ export function compileRegion(
     XB: Uint8Array,
     XF: Float64Array,
     XH: Int16Array,
+    RT: Float64Array,
+    RB: Float64Array,
+    WT: Float64Array,
+    WB: Float64Array,
+    DV: DataView,
   ) => (entry: number) => number;
   const gp = (): never => {
     throw new CpuFault(13, 0);
@@ -366,5 +376,10 @@ export function compileRegion(
     PARITY,
     cpu.xmm,
     ...xmmViewsOf(cpu),
+    cpu.port.readTag,
+    cpu.port.readBase,
+    cpu.port.writeTag,
+    cpu.port.writeBase,
+    cpu.port.view,
   );
 }

@@ -7,6 +7,7 @@
  */
 import { type Instruction, type Operand, OperandKind, RegClass, RIP_BASE } from '../decoder/instruction.js';
 import { FlagOp } from './flags.js';
+import { CACHE_MASK } from './memory-port.js';
 
 export interface FlagProducer {
   kind: 'sub' | 'logic' | 'add' | 'incdec';
@@ -61,19 +62,38 @@ function load(i: Instruction, o: Operand, size: number, s: InlineState): [string
     const lo = s.local('l');
     if (size === 4) return [`const ${lo} = m.read32(${address(i, o)});`, lo, '0'];
     const hi = s.local('h');
-    return [`const ${lo} = m.read64(${address(i, o)}); const ${hi} = m.hi;`, lo, hi];
+    const a = s.local('ma');
+    const v = s.local('mv');
+    const p = s.local('mp');
+    // The read cache's hit inline (memory-port.ts read64), the rest through the port.
+    return [
+      `const ${a} = ${address(i, o)}, ${v} = Math.floor(${a} / 4096), ${p} = ${a} - ${v} * 4096; let ${lo}, ${hi}; if (RT[${v} & ${CACHE_MASK}] === ${v} && ${p} <= 4088) { const q = RB[${v} & ${CACHE_MASK}] + ${p}; ${lo} = DV.getInt32(q, true); ${hi} = DV.getInt32(q + 4, true); } else { ${lo} = m.read64(${a}); ${hi} = m.hi; }`,
+      lo,
+      hi,
+    ];
   }
   return null;
 }
 
-function store(i: Instruction, o: Operand, size: number, lo: string, hi: string): string | null {
+function store(
+  i: Instruction,
+  o: Operand,
+  size: number,
+  lo: string,
+  hi: string,
+  s: InlineState,
+): string | null {
   if (isGpr(o))
     return size === 8
       ? `r[${2 * o.reg}] = ${lo}; r[${2 * o.reg + 1}] = ${hi};`
       : `r[${2 * o.reg}] = ${lo}; r[${2 * o.reg + 1}] = 0;`;
-  if (simpleMem(i, o))
-    return size === 8 ? `m.write64(${address(i, o)}, ${lo}, ${hi});` : `m.write32(${address(i, o)}, ${lo});`;
-  return null;
+  if (!simpleMem(i, o)) return null;
+  if (size !== 8) return `m.write32(${address(i, o)}, ${lo});`;
+  const a = s.local('sa');
+  const v = s.local('sv');
+  const p = s.local('sp');
+  // The write cache's hit inline (memory-port.ts write64; frames holding code never hit), the rest through the port.
+  return `const ${a} = ${address(i, o)}, ${v} = Math.floor(${a} / 4096), ${p} = ${a} - ${v} * 4096; if (WT[${v} & ${CACHE_MASK}] === ${v} && ${p} <= 4088) { const q = WB[${v} & ${CACHE_MASK}] + ${p}; DV.setInt32(q, ${lo}, true); DV.setInt32(q + 4, ${hi}, true); } else m.write64(${a}, ${lo}, ${hi});`;
 }
 
 function sized(i: Instruction): number {
@@ -92,7 +112,7 @@ export function emitMov(i: Instruction, s: InlineState): string | null {
   // Copy into locals first so that a register written by the store is not read after it changes.
   const lo = s.local('v');
   const hi = s.local('w');
-  const st = store(i, d, size, lo, hi);
+  const st = store(i, d, size, lo, hi, s);
   if (st === null) return null;
   return `${l[0]} const ${lo} = ${l[1]}; const ${hi} = ${l[2]}; ${st}`;
 }
@@ -147,7 +167,7 @@ export function emitAlu(i: Instruction, s: InlineState): string | null {
     code += ` const ${rl} = ${dl} ${op} ${sl}, ${rh} = ${dh} ${op} ${sh};`;
   }
   if (m !== 'cmp' && m !== 'test') {
-    const st = store(i, d, size, rl, rh);
+    const st = store(i, d, size, rl, rh, s);
     if (st === null) return null;
     code += ` ${st}`;
   }
@@ -221,7 +241,7 @@ export function emitIncDec(i: Instruction, s: InlineState): string | null {
   if (size === 4) code += ` const ${rl} = (${dl} ${inc ? '+' : '-'} 1) | 0, ${rh} = 0;`;
   else if (inc) code += ` const ${rl} = (${dl} + 1) | 0, ${rh} = (${dh} + (${dl} === -1 ? 1 : 0)) | 0;`;
   else code += ` const ${rl} = (${dl} - 1) | 0, ${rh} = (${dh} - (${dl} === 0 ? 1 : 0)) | 0;`;
-  const st = store(i, d, size, rl, rh);
+  const st = store(i, d, size, rl, rh, s);
   if (st === null) return null;
   const op = inc ? FlagOp.Inc : FlagOp.Dec;
   code += ` ${st}`;
@@ -451,7 +471,7 @@ export function emitNot(i: Instruction, s: InlineState): string | null {
   if (!d || (size !== 4 && size !== 8)) return null;
   const a = load(i, d, size, s);
   if (!a) return null;
-  const st = store(i, d, size, `~${a[1]}`, size === 8 ? `~${a[2]}` : '0');
+  const st = store(i, d, size, `~${a[1]}`, size === 8 ? `~${a[2]}` : '0', s);
   return st === null ? null : `${a[0]} ${st}`;
 }
 
@@ -471,7 +491,7 @@ export function emitNeg(i: Instruction, s: InlineState): string | null {
     size === 4
       ? ` const ${rl} = -${sl} | 0, ${rh} = 0;`
       : ` const ${rl} = -${sl} | 0, ${rh} = (-${sh} - (${sl} !== 0 ? 1 : 0)) | 0;`;
-  const st = store(i, d, size, rl, rh);
+  const st = store(i, d, size, rl, rh, s);
   if (st === null) return null;
   s.flagStore = `F[0] = ${FlagOp.Sub * 16 + size}; F[1] = ${rl}; F[2] = ${rh}; F[3] = 0; F[4] = 0; F[5] = ${sl}; F[6] = ${sh};`;
   s.producer = { kind: 'sub', size, res: [rl, rh], dst: ['0', '0'], src: [sl, sh] };

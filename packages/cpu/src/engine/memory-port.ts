@@ -11,7 +11,9 @@ import { CpuFault } from './fault.js';
 
 const CACHE_BITS = 10;
 const CACHE_SIZE = 1 << CACHE_BITS;
-const MASK = CACHE_SIZE - 1;
+/** Index mask of the translation caches (also written into translated code: inline.ts). */
+export const CACHE_MASK = CACHE_SIZE - 1;
+const MASK = CACHE_MASK;
 const CANONICAL_LIMIT = 2 ** 47;
 
 export class MemoryPort {
