@@ -23,6 +23,13 @@ function stopAtSyscall(m: Machine): Machine {
   return m;
 }
 
+/** Maps CODE to a fresh frame holding `source` (not yet flushed from the TLB). */
+function remapCode(m: Machine, source: string): void {
+  const frame = m.memory.allocFrame(0);
+  m.memory.u8.set(assemble(source), frame * 4096);
+  m.tables.map(CODE, frame * 4096, 4096, { lo: PTE.P | PTE.US, hi: 0 });
+}
+
 describe('TLB flushes and translated code', () => {
   it('an INVLPG of a data page keeps the translations of code pages', () => {
     const m = stopAtSyscall(machine(assemble('mov eax, 1\nsyscall')));
@@ -36,9 +43,7 @@ describe('TLB flushes and translated code', () => {
   it('code remapped and flushed with INVLPG runs the new bytes', () => {
     const m = stopAtSyscall(machine(assemble('mov eax, 1\nsyscall')));
     expect(runFromStart(m)).toBe(1n);
-    const frame = m.memory.allocFrame(0);
-    m.memory.u8.set(assemble('mov eax, 2\nsyscall'), frame * 4096);
-    m.tables.map(CODE, frame * 4096, 4096, { lo: PTE.P | PTE.US, hi: 0 });
+    remapCode(m, 'mov eax, 2\nsyscall');
     m.mmu.invlpg(CODE);
     expect(runFromStart(m)).toBe(2n);
   });
@@ -46,9 +51,7 @@ describe('TLB flushes and translated code', () => {
   it('a full flush (a CR3 load) drops every translation', () => {
     const m = stopAtSyscall(machine(assemble('mov eax, 1\nsyscall')));
     expect(runFromStart(m)).toBe(1n);
-    const frame = m.memory.allocFrame(0);
-    m.memory.u8.set(assemble('mov eax, 3\nsyscall'), frame * 4096);
-    m.tables.map(CODE, frame * 4096, 4096, { lo: PTE.P | PTE.US, hi: 0 });
+    remapCode(m, 'mov eax, 3\nsyscall');
     m.mmu.flushAll();
     expect(runFromStart(m)).toBe(3n);
   });
