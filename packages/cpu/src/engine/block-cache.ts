@@ -324,11 +324,13 @@ function file(index: Map<number, Block[]>, key: number, block: Block): void {
 /**
  * Where the last instruction of a block may go next, when that is known
  * without running it, and whether the target may lie on another page.
- * Direct jumps and calls stay on their page, and a direct call's return site
- * is left out: measured, both made regions bigger and slower to optimise
- * than the exits they saved. A target predicted for an indirect site may be
- * anywhere, and the return site of a predicted call comes with it, for the
- * callee's `ret` to land on inside the region.
+ * Direct jumps and calls stay on their page. A conditional jump brings in its
+ * taken target only (loops stay inside; the fall-through starts a region of
+ * its own, entered through the run loop), and a direct call's return site is
+ * left out: measured, regions holding them were bigger and slower to
+ * optimise than the exits they saved. A target predicted for an indirect
+ * site may be anywhere, and the return site of a predicted call comes with
+ * it, for the callee's `ret` to land on inside the region.
  */
 function successors(
   insns: Instruction[],

@@ -32,7 +32,7 @@ function undefinedOpcode(): Exec {
 
 /** How a translated block ends: a conditional or direct jump to known rips, or a rip computed at run time. */
 type BlockExit =
-  /** `flags`: the last flag record, left to the edges that need it (see `deferFlagStore`). */
+  /** `flags`: the block's last flag record, left to the edges that need it (`edge` in compileRegion). */
   | { kind: 'cond'; cond: string; taken: number; fall: number; flags?: string }
   | { kind: 'to'; target: number; flags?: string }
   /** `ret`: the popped rip may be a return site in the region; `site`: an indirect call or jump. */

@@ -13,7 +13,6 @@ const CACHE_BITS = 10;
 const CACHE_SIZE = 1 << CACHE_BITS;
 /** Index mask of the translation caches (also written into translated code: inline.ts). */
 export const CACHE_MASK = CACHE_SIZE - 1;
-const MASK = CACHE_MASK;
 const CANONICAL_LIMIT = 2 ** 47;
 
 export class MemoryPort {
@@ -54,7 +53,7 @@ export class MemoryPort {
       return;
     }
     const vpn = Math.floor(va / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     if (this.readTag[i] === vpn) this.readTag[i] = Number.NaN;
     if (this.writeTag[i] === vpn) this.writeTag[i] = Number.NaN;
     if (this.execTag[i] === vpn) this.execTag[i] = Number.NaN;
@@ -70,7 +69,7 @@ export class MemoryPort {
     }
     const vpn = Math.floor(a / 4096);
     const page = pa - (pa % 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     if (kind === AccessKind.Read) {
       this.readTag[i] = vpn;
       this.readBase[i] = page;
@@ -94,7 +93,7 @@ export class MemoryPort {
   /** Physical address for reading `size` bytes at `a` that do not cross a page, or -1 if they do. */
   private readAddr(a: number, size: number): number {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (off > 4096 - size) return -1;
     if (this.readTag[i] === vpn) return (this.readBase[i] as number) + off;
@@ -103,7 +102,7 @@ export class MemoryPort {
 
   private writeAddr(a: number, size: number): number {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (off > 4096 - size) return -1;
     if (this.writeTag[i] === vpn) return (this.writeBase[i] as number) + off;
@@ -131,7 +130,7 @@ export class MemoryPort {
 
   read8(a: number): number {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     if (this.readTag[i] === vpn) return this.u8[(this.readBase[i] as number) + (a - vpn * 4096)] as number;
     return this.u8[this.translate(a, AccessKind.Read)] as number;
   }
@@ -143,7 +142,7 @@ export class MemoryPort {
 
   read32(a: number): number {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (this.readTag[i] === vpn && off <= 4092)
       return this.view.getInt32((this.readBase[i] as number) + off, true);
@@ -155,7 +154,7 @@ export class MemoryPort {
   hi = 0;
   read64(a: number): number {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (this.readTag[i] === vpn && off <= 4088) {
       const p = (this.readBase[i] as number) + off;
@@ -171,7 +170,7 @@ export class MemoryPort {
 
   write8(a: number, v: number): void {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     if (this.writeTag[i] === vpn) this.u8[(this.writeBase[i] as number) + (a - vpn * 4096)] = v;
     else this.u8[this.translate(a, AccessKind.Write)] = v;
   }
@@ -187,7 +186,7 @@ export class MemoryPort {
 
   write32(a: number, v: number): void {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (this.writeTag[i] === vpn && off <= 4092) {
       this.view.setInt32((this.writeBase[i] as number) + off, v, true);
@@ -203,7 +202,7 @@ export class MemoryPort {
 
   write64(a: number, lo: number, hi: number): void {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (this.writeTag[i] === vpn && off <= 4088) {
       const p = (this.writeBase[i] as number) + off;
@@ -225,7 +224,7 @@ export class MemoryPort {
   /** Load the 16 bytes at `a` into the words x[k..k+3] (an XMM register); x is untouched on a fault. */
   read128(a: number, x: Int32Array, k: number): void {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (this.readTag[i] === vpn && off <= 4080) {
       const p = (this.readBase[i] as number) + off;
@@ -248,7 +247,7 @@ export class MemoryPort {
   /** Store the words x[k..k+3] at `a`; nothing is written unless all 16 bytes are writable. */
   write128(a: number, x: Int32Array, k: number): void {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     const off = a - vpn * 4096;
     if (this.writeTag[i] === vpn && off <= 4080) {
       const p = (this.writeBase[i] as number) + off;
@@ -282,7 +281,7 @@ export class MemoryPort {
   /** Physical address of the byte at `a` for instruction fetch. */
   fetchAddr(a: number): number {
     const vpn = Math.floor(a / 4096);
-    const i = vpn & MASK;
+    const i = vpn & CACHE_MASK;
     if (this.execTag[i] === vpn) return (this.execBase[i] as number) + (a - vpn * 4096);
     return this.translate(a, AccessKind.Execute);
   }
