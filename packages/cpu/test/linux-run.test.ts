@@ -280,7 +280,7 @@ describe('programs on the engine', () => {
     const lines: string[] = [];
     const got = emulate(program, [], { stats: true, trace: (l) => lines.push(l) });
     expect(got.stderr).toMatch(
-      /^x86-run: \d+ instructions, \d+ blocks translated, [\d.]+ s, [\d.]+ MIPS, \d+ system calls/,
+      /^x86-run: \d+ instructions, \d+ blocks translated \(\d+ to WebAssembly\), [\d.]+ s, [\d.]+ MIPS, \d+ system calls/,
     );
     expect(got.stderr).toMatch(/\nx86-run: unknown system calls: none\n$/);
     expect(lines[0]).toMatch(/^brk\(NULL\) = 0x[0-9a-f]+$/);

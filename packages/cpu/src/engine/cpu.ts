@@ -11,9 +11,10 @@ import { type Block, BlockCache } from './block-cache.js';
 import './handlers/index.js';
 import { CPUID_PROFILES, type CpuidProfile } from './cpuid.js';
 import { CodeModified, CpuFault } from './fault.js';
-import { ARITH_FLAGS, computeFlags, F_LENGTH, RFLAGS, setKnownFlags } from './flags.js';
+import { ARITH_FLAGS, computeFlags, RFLAGS, setKnownFlags } from './flags.js';
 import { deliverException } from './interrupts.js';
 import { MemoryPort } from './memory-port.js';
+import { type CpuState, createState } from './wasm/state.js';
 import { type X87State, x87Init } from './x87-state.js';
 
 export interface CpuOptions {
@@ -27,6 +28,8 @@ export interface CpuOptions {
 export interface CpuStats {
   blocksTranslated: number;
   blocksInvalidated: number;
+  /** Regions translated to WebAssembly (wasm/region.ts); the others are JavaScript. */
+  regionsInWasm: number;
 }
 
 const TWO32 = 4294967296;
@@ -35,10 +38,14 @@ export class Cpu implements GuestCpu {
   readonly memory: PhysicalMemory;
   readonly mmu: Mmu;
   readonly port: MemoryPort;
-  readonly r = new Int32Array(32);
+  /** The registers and the lazy-flags record, in memory that WebAssembly regions share (wasm/state.ts). */
+  readonly state: CpuState = createState();
+  readonly r = this.state.r;
   readonly xmm = new Int32Array(64);
   /** Lazy arithmetic flags (flags.ts). */
-  readonly F = new Int32Array(F_LENGTH);
+  readonly F = this.state.F;
+  /** Whether regions that WebAssembly can run are translated to it (wasm/region.ts) rather than to JavaScript. */
+  wasmRegions = true;
   rip = 0;
   /** RFLAGS bits other than the six arithmetic flags (IF, DF, AC, ID…), with bit 1 set. */
   sysFlags = RFLAGS.FIXED1 | RFLAGS.IF;
@@ -59,7 +66,7 @@ export class Cpu implements GuestCpu {
   cr2 = 0;
   cr8 = 0;
   tssBase = 0;
-  readonly stats: CpuStats = { blocksTranslated: 0, blocksInvalidated: 0 };
+  readonly stats: CpuStats = { blocksTranslated: 0, blocksInvalidated: 0, regionsInWasm: 0 };
   /** Set by control transfers: the linear address of the next instruction. */
   next = 0;
   /** Rip of the indirect call or jump through which the running region left, or -1 (block-cache.ts learns targets). */

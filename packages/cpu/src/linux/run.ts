@@ -61,6 +61,8 @@ export interface LinuxRunStats {
   instructions: number;
   /** From the engine's `stats.blocksTranslated`, when it has one. */
   blocksTranslated: number | undefined;
+  /** From the engine's `stats.regionsInWasm`, when it has one. */
+  regionsInWasm: number | undefined;
   wallSeconds: number;
   /** Guest instructions per second, in millions. */
   mips: number;
@@ -221,10 +223,14 @@ export function runLinuxProgram(options: LinuxRunOptions): LinuxRunResult {
   }
 
   const wallSeconds = (performance.now() - started) / 1000;
-  const blocks = (cpu as unknown as { stats?: { blocksTranslated?: unknown } }).stats?.blocksTranslated;
+  const engine = (cpu as unknown as { stats?: { blocksTranslated?: unknown; regionsInWasm?: unknown } })
+    .stats;
+  const blocks = engine?.blocksTranslated;
+  const wasm = engine?.regionsInWasm;
   const stats: LinuxRunStats = {
     instructions: cpu.instructions,
     blocksTranslated: typeof blocks === 'number' ? blocks : undefined,
+    regionsInWasm: typeof wasm === 'number' ? wasm : undefined,
     wallSeconds,
     mips: wallSeconds > 0 ? cpu.instructions / wallSeconds / 1e6 : 0,
     syscalls: proc.stats.total,
@@ -240,7 +246,8 @@ export function runLinuxProgram(options: LinuxRunOptions): LinuxRunResult {
 export function formatStats(stats: LinuxRunStats): string {
   const lines = [
     `x86-run: ${stats.instructions} instructions, ` +
-      `${stats.blocksTranslated ?? '?'} blocks translated, ` +
+      `${stats.blocksTranslated ?? '?'} blocks translated` +
+      `${stats.regionsInWasm === undefined ? '' : ` (${stats.regionsInWasm} to WebAssembly)`}, ` +
       `${stats.wallSeconds.toFixed(3)} s, ${stats.mips >= 100 ? stats.mips.toFixed(0) : stats.mips.toPrecision(3)} MIPS, ` +
       `${stats.syscalls} system calls, ${stats.residentPages * 4} KiB resident`,
   ];
