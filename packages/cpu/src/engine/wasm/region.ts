@@ -73,7 +73,7 @@ interface Producer {
 }
 
 const ALU: Record<string, ['add' | 'sub' | 'logic', number, number]> = {
-  // kind, i32 op (i64 op is this + 0x12 for add/sub/and/or/xor), FlagOp
+  // kind, i32 op (its i64 form in I64_OF), FlagOp
   add: ['add', Op.i32Add, FlagOp.Add],
   sub: ['sub', Op.i32Sub, FlagOp.Sub],
   cmp: ['sub', Op.i32Sub, FlagOp.Sub],
