@@ -21,6 +21,6 @@ export {
 export { isMemoryError, MemoryError, type MemoryErrorCode } from './errors.js';
 export { Mmu, type MmuOptions, type PageFault, type WalkLevel, type WalkResult } from './mmu.js';
 export { PageTables, type PteAttributes } from './page-tables.js';
-export { PhysicalMemory, type PhysicalMemoryOptions } from './physical-memory.js';
+export { PhysicalMemory, type PhysicalMemoryOptions, type WasmMemory } from './physical-memory.js';
 export type { TlbStats, TlbView } from './tlb.js';
 export type { TlbEntry } from './translation-flags.js';

@@ -3,17 +3,41 @@
  * 4 KiB frames that each have an owner (a domain id, FRAME_FREE or
  * FRAME_HYPERVISOR). The hypervisor partitions memory among domains through
  * the owners; the page walk reads it through `u8`/`view` directly.
+ *
+ * Where the host has WebAssembly, the RAM is the start of a WebAssembly
+ * memory, followed by a side area that is not RAM: a CPU keeps its registers
+ * and translation caches there, so code it translates to WebAssembly reaches
+ * guest memory and its own state through one memory. `u8` and `view` cover
+ * the RAM only, so nothing addressed physically reaches the side area.
  */
 import { FRAME_FREE, FRAME_HYPERVISOR, PAGE_SIZE } from './constants.js';
 import { hex, MemoryError } from './errors.js';
 
 /** One ArrayBuffer must hold it all, and frame numbers stay below 2**20. */
 const MAX_BYTES = 2 ** 32 - PAGE_SIZE;
+const WASM_PAGE = 65536;
+/** The largest WebAssembly memory (4 GiB); RAM and side area beyond it use a plain ArrayBuffer. */
+const WASM_MAX_PAGES = 65536;
+/** Room for the state of a few CPUs (about 50 KiB each). */
+const DEFAULT_SIDE_BYTES = 256 * 1024;
 
 export interface PhysicalMemoryOptions {
   /** Size of the RAM in bytes: a multiple of 4096, at most 4 GiB - 4096. */
   bytes: number;
+  /** Size of the side area after the RAM (default 256 KiB; 0 for none). */
+  sideBytes?: number;
 }
+
+/** The part of the WebAssembly API used here (its types are not in the ES library). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
+const wasmMemoryClass = (
+  globalThis as unknown as {
+    WebAssembly?: { Memory: new (d: { initial: number; maximum: number }) => WasmMemory };
+  }
+).WebAssembly?.Memory;
 
 export class PhysicalMemory {
   readonly bytes: number;
@@ -24,6 +48,11 @@ export class PhysicalMemory {
   readonly view: DataView;
   /** The owner of each frame. Read it freely; change it only through the methods, which keep the counts. */
   readonly owner: Int32Array;
+  /** The WebAssembly memory whose first `bytes` are the RAM, or null (no WebAssembly, or no side area). */
+  readonly wasmMemory: WasmMemory | null;
+  /** The side area's end; it starts at `bytes`. */
+  private readonly sideEnd: number;
+  private sideNext: number;
 
   /** Free frames as a stack; `freeSlot[f]` is f's index in it, or -1 when f is in use. */
   private readonly freeStack: Int32Array;
@@ -39,10 +68,22 @@ export class PhysicalMemory {
         `memory size ${bytes} is not a positive multiple of 4096 up to 4 GiB - 4096`,
       );
     }
+    const side = options.sideBytes ?? DEFAULT_SIDE_BYTES;
+    if (!Number.isInteger(side) || side < 0) {
+      throw new MemoryError('EINVAL', `side area size ${side} is not a non-negative integer`);
+    }
     this.bytes = bytes;
     this.frameCount = bytes / PAGE_SIZE;
-    this.u8 = new Uint8Array(bytes);
-    this.view = new DataView(this.u8.buffer);
+    const pages = Math.ceil((bytes + side) / WASM_PAGE);
+    this.wasmMemory =
+      side > 0 && wasmMemoryClass && pages <= WASM_MAX_PAGES
+        ? new wasmMemoryClass({ initial: pages, maximum: pages })
+        : null;
+    const buffer = this.wasmMemory ? this.wasmMemory.buffer : new ArrayBuffer(bytes);
+    this.u8 = new Uint8Array(buffer, 0, bytes);
+    this.view = new DataView(buffer, 0, bytes);
+    this.sideNext = bytes;
+    this.sideEnd = this.wasmMemory ? pages * WASM_PAGE : bytes;
     this.owner = new Int32Array(this.frameCount).fill(FRAME_FREE);
     this.freeStack = new Int32Array(this.frameCount);
     this.freeSlot = new Int32Array(this.frameCount);
@@ -53,6 +94,21 @@ export class PhysicalMemory {
       this.freeSlot[frame] = i;
     }
     this.freeCount = this.frameCount;
+  }
+
+  /**
+   * Takes `size` bytes of the side area, aligned to `align`, zero-filled, and
+   * returns their offset in `wasmMemory`; -1 when there is no side area or no
+   * room left in it.
+   */
+  allocateSide(size: number, align = 8): number {
+    if (!Number.isInteger(size) || size <= 0 || !Number.isInteger(align) || align <= 0) {
+      throw new MemoryError('EINVAL', `bad side allocation of ${size} bytes aligned to ${align}`);
+    }
+    const at = Math.ceil(this.sideNext / align) * align;
+    if (!this.wasmMemory || at + size > this.sideEnd) return -1;
+    this.sideNext = at + size;
+    return at;
   }
 
   /** Number of frames nobody owns. */

@@ -149,6 +149,35 @@ describe('PhysicalMemory', () => {
     expect(memory.read(PAGE_SIZE, 0).length).toBe(0);
   });
 
+  it('keeps the RAM at the start of a WebAssembly memory and a side area after it, out of physical reach', () => {
+    const memory = new PhysicalMemory({ bytes: 16 * PAGE_SIZE, sideBytes: 3 * 4096 });
+    const wasm = memory.wasmMemory;
+    expect(wasm).not.toBeNull();
+    expect(memory.u8.buffer).toBe(wasm?.buffer);
+    expect(memory.u8.byteOffset).toBe(0);
+    // Whole 64 KiB WebAssembly pages: 64 KiB of RAM and 12 KiB of side area take two.
+    expect(wasm?.buffer.byteLength).toBe(2 * 65536);
+    expect(memory.u8.byteLength).toBe(memory.bytes);
+    expect(memory.view.byteLength).toBe(memory.bytes);
+    const a = memory.allocateSide(100);
+    const b = memory.allocateSide(8, 4096);
+    expect(a).toBe(memory.bytes);
+    expect(b).toBe(memory.bytes + 4096);
+    // The rest of the last WebAssembly page is usable; beyond it there is no room.
+    expect(memory.allocateSide(2 * 65536 - b - 8)).toBe(b + 8);
+    expect(memory.allocateSide(1)).toBe(-1);
+    expect(code(() => memory.allocateSide(0))).toBe('EINVAL');
+    expect(code(() => memory.readU32(a))).toBe('EFAULT');
+  });
+
+  it('uses a plain ArrayBuffer without a side area', () => {
+    const memory = new PhysicalMemory({ bytes: 4 * PAGE_SIZE, sideBytes: 0 });
+    expect(memory.wasmMemory).toBeNull();
+    expect(memory.u8.buffer.byteLength).toBe(memory.bytes);
+    expect(memory.allocateSide(8)).toBe(-1);
+    expect(code(() => new PhysicalMemory({ bytes: PAGE_SIZE, sideBytes: -1 }))).toBe('EINVAL');
+  });
+
   it('hands out every frame exactly once, in any order of frees', () => {
     const memory = new PhysicalMemory({ bytes: 16 << 20 });
     const frames = memory.allocFrames(memory.frameCount, 1);

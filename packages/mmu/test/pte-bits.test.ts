@@ -55,6 +55,20 @@ describe('P, present (SDM 4.5, table 4-15..4-20 bit 0; 4.7 P=0 for not-present)'
     expect(m.mmu.fault.errorCode).toBe(PFEC.W | PFEC.U);
   });
 
+  it('reads a paging-structure entry beyond the RAM as not present, even with the side area behind it', () => {
+    const m = onePage();
+    // The page table's entry for VA now points at the first page after the RAM, filled with present entries.
+    const side = m.memory.allocateSide(4096, 4096);
+    expect(side).toBe(m.memory.bytes);
+    new Uint32Array(m.memory.wasmMemory!.buffer, side, 1024).fill(P | 0x1000);
+    const address = entryAt(m, VA, 2);
+    m.memory.writeU32(address, side | P | 0x7);
+    m.memory.writeU32(address + 4, 0);
+    expect(m.mmu.translate(VA, R, SUP)).toBe(-1);
+    expect(m.mmu.fault.errorCode).toBe(0);
+    expect(m.mmu.walk(VA)).toMatchObject({ ok: false, level: 1, reason: 'not-present' });
+  });
+
   it('translates the identity with CR0.PG=0 and touches no tables', () => {
     const m = onePage();
     m.mmu.setCr0(CR0.PE);

@@ -246,7 +246,7 @@ export function compileRegion(
   predicted: ReadonlyMap<number, readonly number[]> = new Map(),
 ): ((entry: number) => number) | null {
   if (cpu.wasmRegions) {
-    const wasm = compileWasmRegion(cpu, blocks);
+    const wasm = compileWasmRegion(cpu, blocks, predicted);
     if (wasm) {
       cpu.stats.regionsInWasm++;
       return wasm;

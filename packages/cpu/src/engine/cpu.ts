@@ -39,11 +39,11 @@ export class Cpu implements GuestCpu {
   readonly mmu: Mmu;
   readonly port: MemoryPort;
   /** The registers and the lazy-flags record, in memory that WebAssembly regions share (wasm/state.ts). */
-  readonly state: CpuState = createState();
-  readonly r = this.state.r;
+  readonly state: CpuState;
+  readonly r: Int32Array;
   readonly xmm = new Int32Array(64);
   /** Lazy arithmetic flags (flags.ts). */
-  readonly F = this.state.F;
+  readonly F: Int32Array;
   /** Whether regions that WebAssembly can run are translated to it (wasm/region.ts) rather than to JavaScript. */
   wasmRegions = true;
   rip = 0;
@@ -91,7 +91,10 @@ export class Cpu implements GuestCpu {
     const p = typeof profile === 'string' ? CPUID_PROFILES[profile] : profile;
     if (!p) throw new Error(`unknown CPUID profile ${String(profile)}`);
     this.profile = p;
-    this.port = new MemoryPort(this.memory, this.mmu);
+    this.state = createState(this.memory);
+    this.r = this.state.r;
+    this.F = this.state.F;
+    this.port = new MemoryPort(this.memory, this.mmu, this.state.caches);
     this.blocks = new BlockCache(this.port, this.stats);
     this.blocks.cpu = this;
     this.port.onCodeWrite = (frame) => this.blocks.invalidateFrame(frame);

@@ -13,18 +13,33 @@ const CACHE_BITS = 10;
 const CACHE_SIZE = 1 << CACHE_BITS;
 /** Index mask of the translation caches (also written into translated code: inline.ts). */
 export const CACHE_MASK = CACHE_SIZE - 1;
+/** The six caches (tag and base for read, write, execute) as one array: the order of `CACHE_TABLE`. */
+export const CACHE_TABLES_LENGTH = 6 * CACHE_SIZE;
+/** Element offset of each table in the caches array (translated WebAssembly reads them there). */
+export const CACHE_TABLE = {
+  readTag: 0,
+  readBase: CACHE_SIZE,
+  writeTag: 2 * CACHE_SIZE,
+  writeBase: 3 * CACHE_SIZE,
+  execTag: 4 * CACHE_SIZE,
+  execBase: 5 * CACHE_SIZE,
+} as const;
 const CANONICAL_LIMIT = 2 ** 47;
 
 export class MemoryPort {
   readonly u8: Uint8Array;
   readonly view: DataView;
-  /** Direct-mapped caches: tag = linear page number, base = physical page address. */
-  readonly readTag = new Float64Array(CACHE_SIZE).fill(Number.NaN);
-  readonly readBase = new Float64Array(CACHE_SIZE);
-  readonly writeTag = new Float64Array(CACHE_SIZE).fill(Number.NaN);
-  readonly writeBase = new Float64Array(CACHE_SIZE);
-  readonly execTag = new Float64Array(CACHE_SIZE).fill(Number.NaN);
-  readonly execBase = new Float64Array(CACHE_SIZE);
+  /**
+   * Direct-mapped caches: tag = linear page number, base = physical page
+   * address. They hold pages of the RAM only: an access beyond it (MMIO)
+   * always takes the slow path.
+   */
+  readonly readTag: Float64Array;
+  readonly readBase: Float64Array;
+  readonly writeTag: Float64Array;
+  readonly writeBase: Float64Array;
+  readonly execTag: Float64Array;
+  readonly execBase: Float64Array;
   /** Frames holding translated code: writes to them go through `onCodeWrite`. */
   readonly codeFrames: Uint8Array;
   /** Access mode bits for the MMU (AccessMode.User when CPL 3, AccessMode.AC). */
@@ -34,10 +49,19 @@ export class MemoryPort {
   private readonly split = new Uint8Array(16);
   private readonly splitView = new DataView(this.split.buffer);
 
+  /** `caches`: where to keep the caches (CACHE_TABLES_LENGTH elements, laid out as CACHE_TABLE says). */
   constructor(
     readonly memory: PhysicalMemory,
     readonly mmu: Mmu,
+    caches: Float64Array = new Float64Array(CACHE_TABLES_LENGTH),
   ) {
+    const table = (at: number) => caches.subarray(at, at + CACHE_SIZE);
+    this.readTag = table(CACHE_TABLE.readTag).fill(Number.NaN);
+    this.readBase = table(CACHE_TABLE.readBase);
+    this.writeTag = table(CACHE_TABLE.writeTag).fill(Number.NaN);
+    this.writeBase = table(CACHE_TABLE.writeBase);
+    this.execTag = table(CACHE_TABLE.execTag).fill(Number.NaN);
+    this.execBase = table(CACHE_TABLE.execBase);
     this.u8 = memory.u8;
     this.view = memory.view;
     this.codeFrames = new Uint8Array(memory.frameCount);
@@ -70,6 +94,7 @@ export class MemoryPort {
     const vpn = Math.floor(a / 4096);
     const page = pa - (pa % 4096);
     const i = vpn & CACHE_MASK;
+    if (page >= this.memory.bytes) return pa;
     if (kind === AccessKind.Read) {
       this.readTag[i] = vpn;
       this.readBase[i] = page;

@@ -1,5 +1,5 @@
 /**
- * A small writer of WebAssembly binaries (core spec 1.0 plus sign extension):
+ * A small writer of WebAssembly binaries (core spec 1.0 plus sign extension and the saturating truncations):
  * one module with imported memory and functions and one exported function,
  * which is all a translated region needs.
  */
@@ -25,10 +25,19 @@ export const Op = {
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
+  unreachable: 0x00,
   i32Load: 0x28,
   i64Load: 0x29,
+  f64Load: 0x2b,
+  i64Load8U: 0x31,
+  i64Load16U: 0x33,
+  i64Load32U: 0x35,
   i32Store: 0x36,
   i64Store: 0x37,
+  f64Store: 0x39,
+  i64Store8: 0x3c,
+  i64Store16: 0x3d,
+  i64Store32: 0x3e,
   i32Const: 0x41,
   i64Const: 0x42,
   f64Const: 0x44,
@@ -54,6 +63,7 @@ export const Op = {
   i64LeU: 0x58,
   i64GeS: 0x59,
   i64GeU: 0x5a,
+  f64Eq: 0x61,
   i32Popcnt: 0x69,
   i32Add: 0x6a,
   i32Sub: 0x6b,
@@ -78,6 +88,8 @@ export const Op = {
   i32WrapI64: 0xa7,
   i64ExtendI32S: 0xac,
   i64ExtendI32U: 0xad,
+  /** The saturating truncations' prefix (0xfc): i32.trunc_sat_f64_u is 0xfc 3, i64.trunc_sat_f64_s 0xfc 6. */
+  prefixFc: 0xfc,
   f64ConvertI64S: 0xb9,
   i32Extend8S: 0xc0,
   i32Extend16S: 0xc1,
