@@ -212,6 +212,88 @@ function program(seed: number, length: number, memory = false): string {
   return `mov r15d, 7\n8:\n${lines.join('\n')}\ncmp rax, rbx\ndec r15d\njnz 8b`;
 }
 
+const SSE_BINARY = ['pxor', 'por', 'pand', 'pandn', 'xorps', 'orps', 'andps', 'andnpd', 'pcmpeqb', 'pcmpeqw'];
+const SSE_ARITH = [
+  'pcmpeqd',
+  'paddb',
+  'paddw',
+  'paddd',
+  'paddq',
+  'psubb',
+  'psubw',
+  'psubd',
+  'psubq',
+  'pminub',
+  'pmaxub',
+];
+
+/**
+ * A loop of random SSE moves and integer ops between XMM registers, general
+ * registers and the buffer at r14 (aligned forms at multiples of 16), mixed
+ * with comparisons of doubles and instructions that run generically (pshufd,
+ * punpcklbw, bswap), so that state goes back and forth between WebAssembly
+ * locals and the CPU.
+ */
+function sseProgram(seed: number, length: number): string {
+  const rnd = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+  const pool = R64.filter((r) => r !== 'r14');
+  const x = () => `xmm${Math.floor(rnd() * 16)}`;
+  const aligned = () => `xmmword ptr [r14 + ${16 * Math.floor(rnd() * 16)}]`;
+  const at = (size: number) => `${PTR[size] ?? 'xmmword'} ptr [r14 + ${Math.floor(rnd() * (257 - size))}]`;
+  const lines: string[] = [];
+  for (let k = 0; k < length; k++) {
+    const kind = Math.floor(rnd() * 13);
+    const r = pick(pool);
+    if (kind === 0)
+      lines.push(`${pick(['movdqa', 'movaps', 'movapd'])} ${x()}, ${rnd() < 0.5 ? x() : aligned()}`);
+    else if (kind === 1) lines.push(`${pick(['movdqa', 'movaps'])} ${aligned()}, ${x()}`);
+    else if (kind === 2)
+      lines.push(
+        rnd() < 0.5
+          ? `${pick(['movdqu', 'movups', 'movupd'])} ${x()}, ${at(16)}`
+          : `movdqu ${at(16)}, ${x()}`,
+      );
+    else if (kind <= 4)
+      lines.push(`${pick([...SSE_BINARY, ...SSE_ARITH])} ${x()}, ${rnd() < 0.7 ? x() : aligned()}`);
+    else if (kind === 5) lines.push(`pmovmskb ${R32[r]}, ${x()}`);
+    else if (kind === 6) {
+      const form = Math.floor(rnd() * 5);
+      if (form === 0) lines.push(`movq ${x()}, ${r}`);
+      else if (form === 1) lines.push(`movq ${r}, ${x()}`);
+      else if (form === 2) lines.push(`movq ${x()}, ${x()}`);
+      else if (form === 3) lines.push(`movq ${x()}, ${at(8)}`);
+      else lines.push(`movq ${at(8)}, ${x()}`);
+    } else if (kind === 7) {
+      const form = Math.floor(rnd() * 4);
+      if (form === 0) lines.push(`movd ${x()}, ${R32[r]}`);
+      else if (form === 1) lines.push(`movd ${R32[r]}, ${x()}`);
+      else if (form === 2) lines.push(`movd ${x()}, ${at(4)}`);
+      else lines.push(`movd ${at(4)}, ${x()}`);
+    } else if (kind === 8) {
+      const [op, size] = pick([
+        ['movsd', 8],
+        ['movss', 4],
+      ] as const);
+      const form = Math.floor(rnd() * 3);
+      if (form === 0) lines.push(`${op} ${x()}, ${x()}`);
+      else if (form === 1) lines.push(`${op} ${x()}, ${at(size)}`);
+      else lines.push(`${op} ${at(size)}, ${x()}`);
+    } else if (kind === 9)
+      lines.push(
+        rnd() < 0.5 ? `pshufd ${x()}, ${x()}, ${Math.floor(rnd() * 256)}` : `punpcklbw ${x()}, ${x()}`,
+      );
+    else if (kind === 10) lines.push(rnd() < 0.5 ? `bswap ${r}` : `add ${r}, ${pick(pool)}`);
+    else if (kind === 11) {
+      // A comparison of doubles (of a register with itself: equal), then a condition on it.
+      const a = x();
+      lines.push(`${pick(['comisd', 'ucomisd'])} ${a}, ${pick([x(), a, at(8)])}`);
+      lines.push(rnd() < 0.5 ? `set${pick(CONDS)} ${R8[r]}` : `cmov${pick(CONDS)} ${r}, ${pick(pool)}`);
+    } else lines.push(`mov ${r}, ${at(8)}`);
+  }
+  return `mov r15d, 7\n8:\n${lines.join('\n')}\ncmp rax, rbx\ndec r15d\njnz 8b`;
+}
+
 /**
  * The same code run on the host: registers loaded from and stored to an
  * array, then the flags; with `buffer`, r14 points at a copy of it, returned
@@ -221,7 +303,8 @@ function runNatively(
   body: string,
   initial: bigint[],
   buffer = new Uint8Array(0),
-): { regs: bigint[]; flags: number; buffer: Uint8Array } {
+  xmm: bigint[] = new Array<bigint>(32).fill(0n),
+): { regs: bigint[]; flags: number; xmm: bigint[]; buffer: Uint8Array } {
   requireTool('gcc');
   const dir = tempDir('xvm-wasm-native-');
   const order = Object.keys(NUMBER);
@@ -243,6 +326,7 @@ push r13
 push r14
 push r15
 mov [rip + ctx], rdi
+${Array.from({ length: 16 }, (_, n) => `movdqu xmm${n}, [rdi + ${136 + 16 * n}]`).join('\n')}
 ${load.replace(/mov rdi, \[rdi \+ 56\]\n?/, '')}
 mov rdi, [rdi + 56]
 ${body}
@@ -250,6 +334,7 @@ pushfq
 mov [rip + spare], rax
 mov rax, [rip + ctx]
 ${store}
+${Array.from({ length: 16 }, (_, n) => `movdqu [rax + ${136 + 16 * n}], xmm${n}`).join('\n')}
 mov rcx, [rip + spare]
 mov [rax], rcx
 pop rcx
@@ -271,12 +356,12 @@ spare: .quad 0
     join(dir, 'main.c'),
     `#include <stdio.h>
 void snippet(unsigned long long *);
-unsigned char buffer[${Math.max(buffer.length, 1)}] = { ${[...buffer].join(', ') || '0'} };
+unsigned char buffer[${Math.max(buffer.length, 1)}] __attribute__((aligned(16))) = { ${[...buffer].join(', ') || '0'} };
 int main(void) {
-  unsigned long long r[17] = { ${initial.map((v) => `${v}ull`).join(', ')} };
+  unsigned long long r[49] = { ${[...initial, ...xmm].map((v) => `${v}ull`).join(', ')} };
   ${buffer.length > 0 ? 'r[14] = (unsigned long long)buffer;' : ''}
   snippet(r);
-  for (int k = 0; k < 17; k++) printf("%llu\\n", r[k]);
+  for (int k = 0; k < 49; k++) printf("%llu\\n", r[k]);
   for (unsigned k = 0; k < ${buffer.length}; k++) printf("%u\\n", buffer[k]);
   return 0;
 }
@@ -284,11 +369,16 @@ int main(void) {
   );
   run('gcc', ['-O1', '-o', join(dir, 'prog'), join(dir, 'main.c'), join(dir, 'snippet.S')]);
   const out = run(join(dir, 'prog'), []).trim().split('\n').map(BigInt);
-  return { regs: out.slice(0, 16), flags: Number(out[16]), buffer: Uint8Array.from(out.slice(17), Number) };
+  return {
+    regs: out.slice(0, 16),
+    flags: Number(out[16]),
+    xmm: out.slice(17, 49),
+    buffer: Uint8Array.from(out.slice(49), Number),
+  };
 }
 
 describe('WebAssembly regions', () => {
-  it('runs a loop in WebAssembly with the closed-form result and the exact instruction count', () => {
+  it('runs a hot loop in JavaScript, then in WebAssembly, with the closed-form result and the exact instruction count', () => {
     // a += i ^ b; b = 3b + 1, for i < 100000 (the integer loop of bench/loop.c).
     const m = machine(
       assemble(`mov edi, 100000
@@ -303,8 +393,20 @@ add rsi, rax
 cmp rcx, rdi
 jb 1b
 syscall`),
+      {
+        syscall(c) {
+          c.requestStop();
+          done = true;
+          return true;
+        },
+      },
     );
-    runToSyscall(m);
+    // Slices of 50,000 instructions: the first runs the loop in JavaScript until it is hot.
+    let done = false;
+    for (let slice = 0; !done; slice++) {
+      expect(slice).toBeLessThan(100);
+      m.cpu.run(50_000);
+    }
     let a = 0n;
     let b = 1n;
     for (let i = 0n; i < 100000n; i++) {
@@ -329,6 +431,8 @@ syscall`),
       initial.push(0n);
       const native = runNatively(body, initial);
       const m = machine(assemble(`${body}\nsyscall`));
+      // Into WebAssembly at once (the loop runs 7 times: too few to run hot).
+      m.cpu.wasmAfter = 0;
       for (let n = 0; n < 16; n++) if (n !== 4) m.cpu.setReg(n, initial[n] as bigint);
       runToSyscall(m);
       expect(m.cpu.stats.regionsInWasm).toBeGreaterThan(0);
@@ -355,6 +459,8 @@ syscall`),
       const buffer = Uint8Array.from({ length: 256 }, () => Math.floor(rnd() * 256));
       const native = runNatively(body, initial, buffer);
       const m = machine(assemble(`${body}\nsyscall`));
+      // Into WebAssembly at once (the loop runs 7 times: too few to run hot).
+      m.cpu.wasmAfter = 0;
       for (let n = 0; n < 16; n++) if (n !== 4) m.cpu.setReg(n, initial[n] as bigint);
       m.cpu.setReg(14, BigInt(DATA));
       m.cpu.port.writeBytes(DATA, buffer);
@@ -385,6 +491,7 @@ syscall`),
         return true;
       },
     });
+    m.cpu.wasmAfter = 0;
     m.cpu.run(1e7);
     return { seen, m };
   }
@@ -432,5 +539,88 @@ ret`);
     expect(m.cpu.getReg(4)).toBe(BigInt(STACK_TOP - 8));
     expect(m.cpu.getReg(1)).toBe(1n);
     expect(m.cpu.instructions).toBe(4);
+  });
+
+  for (let seed = 1; seed <= 12; seed++) {
+    it(`agrees with the host CPU on random SSE moves and integer ops, mixed with generic instructions (seed ${seed})`, () => {
+      const body = sseProgram(2000 + seed, 100);
+      const rnd = random(seed * 7717);
+      const word = () => (BigInt(Math.floor(rnd() * 2 ** 32)) << 32n) | BigInt(Math.floor(rnd() * 2 ** 32));
+      const initial = Array.from({ length: 16 }, word);
+      initial[4] = 0n;
+      initial.push(0n);
+      const xmm = Array.from({ length: 32 }, word);
+      const buffer = Uint8Array.from({ length: 256 }, () => Math.floor(rnd() * 256));
+      const native = runNatively(body, initial, buffer, xmm);
+      const m = machine(assemble(`${body}\nsyscall`));
+      m.cpu.wasmAfter = 0;
+      for (let n = 0; n < 16; n++) if (n !== 4) m.cpu.setReg(n, initial[n] as bigint);
+      m.cpu.setReg(14, BigInt(DATA));
+      xmm.forEach((q, n) => {
+        m.cpu.xmm[2 * n] = Number(q & 0xffffffffn) | 0;
+        m.cpu.xmm[2 * n + 1] = Number(q >> 32n) | 0;
+      });
+      m.cpu.port.writeBytes(DATA, buffer);
+      runToSyscall(m);
+      expect(m.cpu.stats.regionsInWasm).toBeGreaterThan(0);
+      for (let n = 0; n < 16; n++) {
+        if (n === 4 || n === 14) continue;
+        expect(`r${n}=${m.cpu.getReg(n).toString(16)}`).toBe(
+          `r${n}=${(native.regs[n] as bigint).toString(16)}`,
+        );
+      }
+      for (let q = 0; q < 32; q++) {
+        const v =
+          (BigInt((m.cpu.xmm[2 * q + 1] as number) >>> 0) << 32n) |
+          BigInt((m.cpu.xmm[2 * q] as number) >>> 0);
+        expect(`xmm${q >> 1}.${q & 1}=${v.toString(16)}`).toBe(
+          `xmm${q >> 1}.${q & 1}=${(native.xmm[q] as bigint).toString(16)}`,
+        );
+      }
+      expect(m.cpu.getRflags() & ARITH).toBe(native.flags & ARITH);
+      const after = new Uint8Array(256);
+      m.cpu.port.readBytes(DATA, after);
+      expect(Buffer.from(after).toString('hex')).toBe(Buffer.from(native.buffer).toString('hex'));
+    });
+  }
+
+  it('compares doubles with comisd and ucomisd as the host does: less, equal, greater, ±0, ±∞, NaN, denormals', () => {
+    const pairs = [
+      [1, 2],
+      [2, 1],
+      [-0, 0],
+      [3.5, 3.5],
+      [Number.NEGATIVE_INFINITY, -1e308],
+      [Number.NaN, 1],
+      [5e-324, 0],
+      [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY],
+    ];
+    const buffer = new Uint8Array(256);
+    const view = new DataView(buffer.buffer);
+    pairs.forEach(([a, b], p) => {
+      view.setFloat64(16 * p, a as number, true);
+      view.setFloat64(16 * p + 8, b as number, true);
+    });
+    const conds = ['a', 'ae', 'b', 'be', 'e', 'ne', 'p', 'np'];
+    const body = pairs
+      .map((_, p) =>
+        [
+          `movq xmm0, qword ptr [r14 + ${16 * p}]`,
+          `movq xmm1, qword ptr [r14 + ${16 * p + 8}]`,
+          `${p % 2 ? 'ucomisd' : 'comisd'} xmm0, ${p % 4 < 2 ? 'xmm1' : `qword ptr [r14 + ${16 * p + 8}]`}`,
+          ...conds.flatMap((cc, c) => [`set${cc} al`, `mov byte ptr [r14 + ${128 + 8 * p + c}], al`]),
+        ].join('\n'),
+      )
+      .join('\n');
+    const native = runNatively(body, new Array<bigint>(17).fill(0n), buffer);
+    const m = machine(assemble(`${body}\nsyscall`));
+    m.cpu.wasmAfter = 0;
+    m.cpu.setReg(14, BigInt(DATA));
+    m.cpu.port.writeBytes(DATA, buffer);
+    runToSyscall(m);
+    expect(m.cpu.stats.regionsInWasm).toBeGreaterThan(0);
+    const after = new Uint8Array(256);
+    m.cpu.port.readBytes(DATA, after);
+    expect(Buffer.from(after).toString('hex')).toBe(Buffer.from(native.buffer).toString('hex'));
   });
 });

@@ -18,13 +18,13 @@ const MAX_BYTES = 2 ** 32 - PAGE_SIZE;
 const WASM_PAGE = 65536;
 /** The largest WebAssembly memory (4 GiB); RAM and side area beyond it use a plain ArrayBuffer. */
 const WASM_MAX_PAGES = 65536;
-/** Room for the state of a few CPUs (about 50 KiB each). */
-const DEFAULT_SIDE_BYTES = 256 * 1024;
+/** Room for the state of a few CPUs (about 180 KiB each). */
+const DEFAULT_SIDE_BYTES = 1024 * 1024;
 
 export interface PhysicalMemoryOptions {
   /** Size of the RAM in bytes: a multiple of 4096, at most 4 GiB - 4096. */
   bytes: number;
-  /** Size of the side area after the RAM (default 256 KiB; 0 for none). */
+  /** Size of the side area after the RAM (default 1 MiB; 0 for none). */
   sideBytes?: number;
 }
 

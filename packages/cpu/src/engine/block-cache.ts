@@ -9,6 +9,9 @@ import type { Cpu, CpuStats } from './cpu.js';
 import { CodeModified } from './fault.js';
 import { endsBlock } from './handlers/registry.js';
 import type { MemoryPort } from './memory-port.js';
+import { WasmLinks } from './wasm/links.js';
+import { compileWasmRegion } from './wasm/region.js';
+import { wasmApi } from './wasm/state.js';
 
 /**
  * An entry into a translated region (block-compiler.ts): every basic block of
@@ -33,6 +36,10 @@ export interface Block {
   valid: boolean;
   /** The targets each indirect site of the region was translated to expect (`observe`). */
   expects: ReadonlyMap<number, readonly number[]>;
+  /** Heat left before the region is translated again to WebAssembly (Cpu.wasmAfter); 0 or less: never. */
+  heat: number;
+  /** The region's slot in the WebAssembly table (wasm/links.ts), or -1 for a JavaScript region. */
+  slot: number;
   /** The last two successors the run loop found, to skip the lookup next time. */
   nextRip0: number;
   next0: Block | null;
@@ -64,6 +71,8 @@ export class BlockCache {
   private readonly byPage = new Map<number, Block[]>();
   private readonly fetchBuffer = new Uint8Array(2 * MAX_INSTRUCTION_LENGTH);
   cpu: Cpu | null = null;
+  /** WebAssembly regions calling each other (made with the first of them). */
+  private links: WasmLinks | null = null;
   /** The block executing now and the index of its current instruction are read from the CPU. */
   running: Block | null = null;
   /** Linear addresses to translate as one-instruction blocks (a store there modified its own block). */
@@ -72,6 +81,10 @@ export class BlockCache {
   private readonly sites = new Map<number, SiteProfile>();
   /** The targets regions expect after a site; a list is replaced, never changed. */
   private readonly predicted = new Map<number, readonly number[]>();
+  /** Entries of regions that ran hot: translated to WebAssembly from now on. */
+  private readonly hot = new Set<number>();
+  /** Entries of regions that WebAssembly would run no better (mostly generic instructions). */
+  private readonly javascriptOnly = new Set<number>();
   /** Entries translated again for a prediction, and how often. */
   private readonly retranslated = new Map<number, number>();
 
@@ -99,9 +112,19 @@ export class BlockCache {
     const b = map.get(rip);
     if (b) return b;
     const block = this.translate(rip, cpl);
-    for (const e of block.siblings) if (!map.has(e.linear)) map.set(e.linear, e);
+    for (const e of block.siblings)
+      if (!map.has(e.linear)) {
+        map.set(e.linear, e);
+        this.link(e.linear, e);
+      }
     map.set(rip, block);
+    this.link(rip, block);
     return block;
+  }
+
+  /** Mirrors a user-mode entry of the lookup map in the WebAssembly dispatcher's map. */
+  private link(rip: number, block: Block): void {
+    if (block.cpl === 3) this.links?.set(rip, block.slot, block.entry);
   }
 
   /**
@@ -134,13 +157,24 @@ export class BlockCache {
     this.drop(region);
   }
 
+  /** A JavaScript region ran hot: it is dropped, to be translated to WebAssembly when next reached. */
+  promote(region: Block): void {
+    for (const e of region.siblings) this.hot.add(e.linear);
+    this.drop(region);
+  }
+
   /** Drop every entry of a region. */
   private drop(region: Block): void {
+    if (!region.valid) return;
     const map = region.cpl === 3 ? this.user : this.supervisor;
     for (const e of region.siblings) {
       e.valid = false;
-      if (map.get(e.linear) === e) map.delete(e.linear);
+      if (map.get(e.linear) === e) {
+        map.delete(e.linear);
+        if (e.cpl === 3) this.links?.delete(e.linear);
+      }
     }
+    if (region.slot >= 0) this.links?.release(region.slot);
   }
 
   /**
@@ -159,6 +193,7 @@ export class BlockCache {
     this.user.clear();
     this.supervisor.clear();
     this.byPage.clear();
+    this.links?.clear();
   }
 
   invalidateFrame(frame: number): void {
@@ -258,7 +293,21 @@ export class BlockCache {
         }
       }
     }
-    let run = compileRegion(cpu, blocks, this.predicted);
+    // Hot code goes to WebAssembly; other code to JavaScript, marked to follow once it runs hot.
+    let run: ((entry: number) => number) | null = null;
+    let heat = 0;
+    let slot = -1;
+    if (limit > 1 && cpu.wasmRegions && wasmApi && cpu.state.memory && !this.javascriptOnly.has(rip)) {
+      if (cpu.wasmAfter <= 0 || this.hot.has(rip)) {
+        this.links ??= new WasmLinks(cpu, this);
+        const fn = compileWasmRegion(cpu, blocks, this.predicted, this.links);
+        if (fn) {
+          ({ slot, run } = this.links.add(fn, cpl, blocks.flat()));
+          this.stats.regionsInWasm++;
+        } else this.javascriptOnly.add(rip);
+      } else heat = cpu.wasmAfter;
+    }
+    if (!run) run = compileRegion(cpu, blocks, this.predicted);
     while (run === null) {
       blocks.length = Math.ceil(blocks.length / 2);
       run = compileRegion(cpu, blocks, this.predicted);
@@ -285,12 +334,15 @@ export class BlockCache {
         cpl,
         valid: true,
         expects,
+        heat,
+        slot,
         nextRip0: Number.NaN,
         next0: null,
         nextRip1: Number.NaN,
         next1: null,
       });
     const block = siblings[0] as Block;
+    if (slot >= 0) this.links?.name(slot, block);
     for (const f of block.frames) {
       port.codeFrames[f] = 1;
       file(this.byFrame, f, block);

@@ -21,7 +21,6 @@ import { carryOf, computeFlags, conditionHolds, PARITY } from './flags.js';
 import { semanticsOf } from './handlers/registry.js';
 import { fusedCondition, type InlineState } from './inline.js';
 import { emitInstruction } from './inline-emitters.js';
-import { compileWasmRegion } from './wasm/region.js';
 
 type Exec = (c: Cpu, i: Instruction) => void;
 
@@ -245,13 +244,6 @@ export function compileRegion(
   blocks: Instruction[][],
   predicted: ReadonlyMap<number, readonly number[]> = new Map(),
 ): ((entry: number) => number) | null {
-  if (cpu.wasmRegions) {
-    const wasm = compileWasmRegion(cpu, blocks, predicted);
-    if (wasm) {
-      cpu.stats.regionsInWasm++;
-      return wasm;
-    }
-  }
   const calls: Exec[] = [];
   const all: Instruction[] = blocks.flat();
   let locals = 0;

@@ -41,11 +41,19 @@ export class Cpu implements GuestCpu {
   /** The registers and the lazy-flags record, in memory that WebAssembly regions share (wasm/state.ts). */
   readonly state: CpuState;
   readonly r: Int32Array;
-  readonly xmm = new Int32Array(64);
+  /** XMM i: dword j at [4i+j], in the state memory too. */
+  readonly xmm: Int32Array;
   /** Lazy arithmetic flags (flags.ts). */
   readonly F: Int32Array;
   /** Whether regions that WebAssembly can run are translated to it (wasm/region.ts) rather than to JavaScript. */
   wasmRegions = true;
+  /**
+   * How hot a JavaScript region gets before it is translated again to
+   * WebAssembly: each entry counts 16, each instruction it runs 1 (0: at
+   * once). A WebAssembly module costs far more to make than a function, so
+   * code that runs a few times stays in JavaScript.
+   */
+  wasmAfter = 2000;
   rip = 0;
   /** RFLAGS bits other than the six arithmetic flags (IF, DF, AC, ID…), with bit 1 set. */
   sysFlags = RFLAGS.FIXED1 | RFLAGS.IF;
@@ -94,6 +102,7 @@ export class Cpu implements GuestCpu {
     this.state = createState(this.memory);
     this.r = this.state.r;
     this.F = this.state.F;
+    this.xmm = this.state.xmm;
     this.port = new MemoryPort(this.memory, this.mmu, this.state.caches);
     this.blocks = new BlockCache(this.port, this.stats);
     this.blocks.cpu = this;
@@ -451,10 +460,13 @@ export class Cpu implements GuestCpu {
     let block = first;
     for (let n = 0; n < 256; n++) {
       blocks.running = block;
+      const before = this.loopCount;
       const next = block.run(block.entry);
       this.rip = next;
+      if (block.heat > 0 && (block.heat -= 16 + this.loopCount - before) <= 0) blocks.promote(block);
       if (this.site !== -1) {
-        blocks.observe(this.site, next, block);
+        // The region that left through the site: the last one a WebAssembly dispatch ran.
+        blocks.observe(this.site, next, blocks.running ?? block);
         this.site = -1;
       }
       if (this.loopCount >= this.loopLimit) break;

@@ -1,12 +1,14 @@
 /**
  * A small writer of WebAssembly binaries (core spec 1.0 plus sign extension and the saturating truncations):
- * one module with imported memory and functions and one exported function,
- * which is all a translated region needs.
+ * one module with an imported memory (and table) and functions and one
+ * exported function, which is all a translated region (or the dispatcher
+ * between regions) needs.
  */
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const F64 = 0x7c;
+export const V128 = 0x7b;
 
 /** Opcodes used by the translator (WebAssembly core specification, 5.4). */
 export const Op = {
@@ -20,6 +22,7 @@ export const Op = {
   brTable: 0x0e,
   return: 0x0f,
   call: 0x10,
+  callIndirect: 0x11,
   drop: 0x1a,
   select: 0x1b,
   localGet: 0x20,
@@ -64,6 +67,10 @@ export const Op = {
   i64GeS: 0x59,
   i64GeU: 0x5a,
   f64Eq: 0x61,
+  f64Ne: 0x62,
+  f64Lt: 0x63,
+  f64Ge: 0x66,
+  f64Abs: 0x99,
   i32Popcnt: 0x69,
   i32Add: 0x6a,
   i32Sub: 0x6b,
@@ -75,6 +82,7 @@ export const Op = {
   i32ShrS: 0x75,
   i32ShrU: 0x76,
   i32Rotl: 0x77,
+  i32Rotr: 0x78,
   i64Add: 0x7c,
   i64Sub: 0x7d,
   i64Mul: 0x7e,
@@ -85,12 +93,16 @@ export const Op = {
   i64ShrS: 0x87,
   i64ShrU: 0x88,
   i64Rotl: 0x89,
+  i64Rotr: 0x8a,
   i32WrapI64: 0xa7,
   i64ExtendI32S: 0xac,
   i64ExtendI32U: 0xad,
   /** The saturating truncations' prefix (0xfc): i32.trunc_sat_f64_u is 0xfc 3, i64.trunc_sat_f64_s 0xfc 6. */
   prefixFc: 0xfc,
+  /** The SIMD instructions' prefix (0xfd), followed by their number (core spec 5.4.8). */
+  prefixFd: 0xfd,
   f64ConvertI64S: 0xb9,
+  f64ReinterpretI64: 0xbf,
   i32Extend8S: 0xc0,
   i32Extend16S: 0xc1,
   i64Extend8S: 0xc2,
@@ -185,6 +197,12 @@ export interface ModuleSpec {
   imports: { name: string; type: FuncType }[];
   /** The memory imported as "x"."mem" (one page at least). */
   exported: { name: string; type: FuncType; locals: number[]; body: Bytes };
+  /** Import a table of functions as "x"."tab" too. */
+  table?: boolean;
+  /** More function types, after the imports' and the exported function's (for call_indirect). */
+  types?: FuncType[];
+  /** Export the imported functions too, under their names (so that they can go into a table). */
+  reexport?: boolean;
 }
 
 function section(out: Bytes, id: number, content: Bytes): void {
@@ -198,18 +216,25 @@ function funcType(b: Bytes, t: FuncType): void {
 /** The module's bytes: the imports, then the one function, exported. */
 export function encodeModule(spec: ModuleSpec): Uint8Array {
   const out = new Bytes().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-  const types = new Bytes().u32(spec.imports.length + 1);
+  const extra = spec.types ?? [];
+  const types = new Bytes().u32(spec.imports.length + 1 + extra.length);
   for (const i of spec.imports) funcType(types, i.type);
   funcType(types, spec.exported.type);
+  for (const t of extra) funcType(types, t);
   section(out, 1, types);
-  const imports = new Bytes().u32(spec.imports.length + 1);
+  const imports = new Bytes().u32(spec.imports.length + 1 + (spec.table ? 1 : 0));
   imports.name('x').name('mem').byte(0x02).byte(0x00).u32(1);
+  // funcref, no maximum.
+  if (spec.table) imports.name('x').name('tab').byte(0x01).byte(0x70).byte(0x00).u32(1);
   spec.imports.forEach((i, k) => {
     imports.name('x').name(i.name).byte(0x00).u32(k);
   });
   section(out, 2, imports);
   section(out, 3, new Bytes().u32(1).u32(spec.imports.length));
-  section(out, 7, new Bytes().u32(1).name(spec.exported.name).byte(0x00).u32(spec.imports.length));
+  const exports = new Bytes().u32(1 + (spec.reexport ? spec.imports.length : 0));
+  exports.name(spec.exported.name).byte(0x00).u32(spec.imports.length);
+  if (spec.reexport) spec.imports.forEach((i, k) => exports.name(i.name).byte(0x00).u32(k));
+  section(out, 7, exports);
   // Locals, run-length encoded by type.
   const runs: [number, number][] = [];
   for (const t of spec.exported.locals) {

@@ -1,15 +1,17 @@
 /**
  * The instructions a WebAssembly region translates: mov (registers, memory,
  * immediates), lea, the ALU ops with register, immediate or memory operands,
- * inc/dec, neg/not, shifts by an immediate, imul, movzx/movsx/movsxd,
+ * inc/dec, neg/not, shifts by an immediate, rotates whose flags are not
+ * observed, imul, movzx/movsx/movsxd,
  * setcc, cmovcc, and push/pop of general registers. A 64-bit operation is one
  * i64 instruction. Each function returns false (or throws Unsupported) for a
  * form it does not take, and the region is left to JavaScript.
  */
-import { type Instruction, type Operand, OperandKind } from '../../decoder/instruction.js';
+import { type Instruction, type Operand, OperandKind, RegClass } from '../../decoder/instruction.js';
 import { F_AUX, F_DST, F_KNOWN, F_OP, F_RES, FlagOp } from '../flags.js';
 import { I32, I64, Op } from './encoder.js';
-import { IMPORT, isGpr, isMem, type RegionWriter, Unsupported } from './writer.js';
+import { translateSse } from './sse.js';
+import { isGpr, isMem, type RegionWriter, SLOW, Unsupported } from './writer.js';
 
 const ALU: Record<string, ['add' | 'sub' | 'logic', number, number]> = {
   // kind, i32 op (its i64 form in I64_OF), FlagOp
@@ -40,6 +42,8 @@ export function translateInstruction(w: RegionWriter, i: Instruction, observed: 
   const m = i.mnemonic;
   const [d, s, t] = i.operands as [Operand, Operand, Operand | undefined];
   if (m === 'nop' || m === 'endbr64') return true;
+  if (i.operands.some((o) => o.kind === OperandKind.Reg && o.regClass === RegClass.Xmm))
+    return translateSse(w, i);
   const size = d?.size ?? 0;
   if (m in ALU) return alu(w, i, observed);
   if (m === 'mov') return mov(w, i);
@@ -47,6 +51,8 @@ export function translateInstruction(w: RegionWriter, i: Instruction, observed: 
   if (m === 'inc' || m === 'dec') return incDec(w, i, observed);
   if ((m === 'shl' || m === 'sal' || m === 'shr' || m === 'sar') && isGpr(d) && s?.kind === OperandKind.Imm)
     return shift(w, i, observed);
+  if ((m === 'rol' || m === 'ror') && isGpr(d) && s?.kind === OperandKind.Imm && !observed)
+    return rotate(w, i);
   if (m === 'not' && isGpr(d)) {
     w.reg(d.reg, size);
     if (size === 8) w.i64(-1, -1).op(Op.i64Xor);
@@ -221,7 +227,8 @@ function incDec(w: RegionWriter, i: Instruction, observed: boolean): boolean {
       .get(p.src)
       .op(p.wide ? Op.i64LtU : Op.i32LtU);
   else if (p?.kind === 'incdec' && p.carry !== undefined) w.get(p.carry);
-  else w.op(Op.call).b.u32(IMPORT.carry);
+  else if (p?.kind === 'word') w.get(p.res).i32(1).op(Op.i32And);
+  else w.slow(SLOW.carry);
   w.set(cf);
   w.reg(d.reg, size).set(a);
   w.get(a);
@@ -266,6 +273,24 @@ function shift(w: RegionWriter, i: Instruction, observed: boolean): true {
     w.flagSlot(F_DST, a, wide);
     w.flagWord(F_AUX, () => w.i32(n));
   }
+  return true;
+}
+
+/** rol/ror by an immediate whose CF and OF nothing observes (flag-liveness.ts): the flags stay as they were. */
+function rotate(w: RegionWriter, i: Instruction): true {
+  const [d, c] = i.operands as [Operand, Operand];
+  const wide = d.size === 8;
+  const n = c.immLo & (wide ? 63 : 31);
+  // The flags record is untouched, so conditions after this read it, not the producer's locals.
+  w.producer = null;
+  w.reg(d.reg, d.size);
+  if (n !== 0) {
+    const left = i.mnemonic === 'rol';
+    if (wide) w.i64(n, 0).op(left ? Op.i64Rotl : Op.i64Rotr);
+    else w.i32(n).op(left ? Op.i32Rotl : Op.i32Rotr);
+  }
+  // A 32-bit register is written (its high half cleared) even by a count of 0.
+  w.setReg(d.reg, d.size);
   return true;
 }
 

@@ -19,7 +19,7 @@ import {
 } from '../../decoder/instruction.js';
 import { F_DST, F_OP, F_RES, F_SRC } from '../flags.js';
 import { CACHE_TABLE } from '../memory-port.js';
-import { Bytes, F64, I32, I64, Op, VOID } from './encoder.js';
+import { Bytes, F64, type FuncType, I32, I64, Op, V128, VOID } from './encoder.js';
 import { STATE } from './state.js';
 
 /** Parameters and fixed locals of a region function. */
@@ -28,11 +28,31 @@ export const LIMIT = 1;
 export const COUNT = 2;
 export const RIP = 3;
 export const REG0 = 4;
+export const XMM0 = REG0 + 16;
 
-/** Imported functions, by index. */
-export const IMPORT = { cond: 0, carry: 1, load: 2, store: 3, fault: 4 } as const;
+/**
+ * The slow paths (JavaScript, links.ts): their slots in the function table a
+ * region imports, and the index of their type in a region's module
+ * (SLOW_TYPES, after the region function's own). Calling through the table
+ * rather than importing them keeps a region's module cheap to make.
+ */
+export const SLOW = {
+  cond: { slot: 0, type: 1 },
+  carry: { slot: 1, type: 2 },
+  load: { slot: 2, type: 3 },
+  store: { slot: 3, type: 3 },
+  fault: { slot: 4, type: 4 },
+  generic: { slot: 5, type: 5 },
+} as const;
+export const SLOW_TYPES: FuncType[] = [
+  { params: [I32], results: [I32] },
+  { params: [], results: [I32] },
+  { params: [F64, I32, I32], results: [] },
+  { params: [I32], results: [] },
+  { params: [I32], results: [F64] },
+];
 /** Added to an access's size in the `kind` of a slow path: the address is formed from RSP or RBP (#SS, not #GP). */
-export const STACK_ACCESS = 16;
+export const STACK_ACCESS = 32;
 
 const TWO32 = 4294967296;
 const RSP = 4;
@@ -41,7 +61,8 @@ export class Unsupported extends Error {}
 
 /** What the last flag-setting instruction of the block left in locals, for a condition right after it. */
 export interface Producer {
-  kind: 'sub' | 'logic' | 'add' | 'incdec';
+  /** word: the flags themselves, as a materialised RFLAGS word in `res` (comisd). */
+  kind: 'sub' | 'logic' | 'add' | 'incdec' | 'word';
   wide: boolean;
   res: number;
   dst: number;
@@ -60,6 +81,10 @@ export interface RegionPlan {
   memory: boolean;
   /** Registers to write back before a slow path: those the region writes (from a first translation). */
   spill: ReadonlySet<number>;
+  /** XMM registers to write back likewise, and the registers to read again after a generic instruction. */
+  spillXmm: ReadonlySet<number>;
+  reload: ReadonlySet<number>;
+  reloadXmm: ReadonlySet<number>;
   /** Where a `ret` may land without leaving: the return sites of the region's calls. */
   returnSites: readonly number[];
   /** Targets expected after indirect sites, by the site's rip (block-cache.ts). */
@@ -75,6 +100,9 @@ export function isMem(i: Instruction, o: Operand | undefined): boolean {
   return !!o && o.kind === OperandKind.Mem && i.addrSize === 8 && o.base !== -2;
 }
 
+/** SIMD instruction numbers (core spec 5.4.8). */
+export const SIMD = { load: 0x00, store: 0x0b } as const;
+
 const LOAD: Record<number, number> = { 1: Op.i64Load8U, 2: Op.i64Load16U, 4: Op.i64Load32U, 8: Op.i64Load };
 const STORE: Record<number, number> = { 1: Op.i64Store8, 2: Op.i64Store16, 4: Op.i64Store32, 8: Op.i64Store };
 
@@ -83,17 +111,45 @@ export class RegionWriter {
   readonly locals: number[] = [I32, F64];
   readonly used = new Set<number>();
   readonly dirty = new Set<number>();
+  readonly usedXmm = new Set<number>();
+  readonly dirtyXmm = new Set<number>();
   /** Labels between the current code and $exit (the blocks after this one, and open ifs). */
   depth = 0;
   producer: Producer | null = null;
+  /** Instructions run through their JavaScript implementation. */
+  generics = 0;
   /** The instruction being translated, and its index in the region (`cpu.k`). */
   insn: Instruction | null = null;
   k = 0;
-  /** Whether the code addresses through FS or GS (their bases are written to the state before it runs). */
-  segments = false;
 
   constructor(readonly plan: RegionPlan) {
     for (let n = 0; n < 16; n++) this.locals.push(I64);
+    for (let n = 0; n < 16; n++) this.locals.push(V128);
+  }
+
+  /** Pushes XMM register n (a v128). */
+  xmm(n: number): this {
+    this.usedXmm.add(n);
+    return this.get(XMM0 + n);
+  }
+
+  /** Pops a v128 into XMM register n. */
+  setXmm(n: number): this {
+    this.usedXmm.add(n);
+    this.dirtyXmm.add(n);
+    return this.set(XMM0 + n);
+  }
+
+  /** A SIMD instruction (0xfd prefix) by its number. */
+  simd(code: number): this {
+    this.b.byte(Op.prefixFd).u32(code);
+    return this;
+  }
+
+  /** Calls a slow path through the table; its arguments are on the stack. */
+  slow(path: (typeof SLOW)[keyof typeof SLOW]): this {
+    this.i32(path.slot).op(Op.callIndirect).b.u32(path.type).u32(0);
+    return this;
   }
 
   local(type: number): number {
@@ -182,13 +238,15 @@ export class RegionWriter {
 
   // ---- the state -------------------------------------------------------------------
 
-  /** A load or store (`code`) of the state at byte `offset`, its address 0 on the stack below. */
-  private stateAccess(code: number, align: number, offset: number): this {
-    this.b
-      .byte(code)
-      .u32(align)
-      .u32(this.plan.base + offset);
+  /** A load or store (`code`) of the state at byte `offset`, its address 0 on the stack below (`simd`: the opcode is written already). */
+  private stateAccess(code: number, align: number, offset: number, simd = false): this {
+    if (!simd) this.b.byte(code);
+    this.b.u32(align).u32(this.plan.base + offset);
     return this;
+  }
+
+  loadState32(offset: number): this {
+    return this.i32(0).stateAccess(Op.i32Load, 2, offset);
   }
 
   loadState64(offset: number): this {
@@ -238,11 +296,28 @@ export class RegionWriter {
   condition(cc: number): void {
     const p = this.producer;
     if (p && this.fused(cc, p)) return;
-    this.i32(cc).op(Op.call).b.u32(IMPORT.cond);
+    this.i32(cc).slow(SLOW.cond);
   }
 
   private fused(cc: number, p: Producer): boolean {
     const c2 = cc >> 1;
+    if (p.kind === 'word') {
+      // CF 0x1, PF 0x4, ZF 0x40, SF 0x80, OF 0x800 (flags.ts RFLAGS).
+      const masks = [0x800, 0x1, 0x40, 0x41, 0x80, 0x4];
+      if (c2 < 6)
+        this.get(p.res)
+          .i32(masks[c2] as number)
+          .op(Op.i32And);
+      else {
+        // SF != OF, and for LE or ZF.
+        this.get(p.res).i32(7).op(Op.i32ShrU);
+        this.get(p.res).i32(11).op(Op.i32ShrU, Op.i32Xor).i32(1).op(Op.i32And);
+        if (c2 === 7) this.get(p.res).i32(0x40).op(Op.i32And, Op.i32Or);
+      }
+      this.i32(0).op(Op.i32Ne);
+      if (cc & 1) this.op(Op.i32Eqz);
+      return true;
+    }
     const w = p.wide;
     const zero = () => this.get(p.res).op(w ? Op.i64Eqz : Op.i32Eqz);
     const sign = () => this.get(p.res).op(...(w ? [Op.i64Const, 0, Op.i64LtS] : [Op.i32Const, 0, Op.i32LtS]));
@@ -298,7 +373,6 @@ export class RegionWriter {
     const a = this.local(I64);
     this.effectiveAddress(i, o);
     if (o.seg === 4 || o.seg === 5) {
-      this.segments = true;
       this.i32(0).stateAccess(Op.f64Load, 3, STATE.segments + 8 * (o.seg - 4));
       this.op(Op.prefixFc).b.u32(6);
       this.op(Op.i64Add);
@@ -334,7 +408,7 @@ export class RegionWriter {
     return this.loadAt(this.address(o), size, o.base === RSP || o.base === 5);
   }
 
-  /** Writes the i64 that `push` pushes (its low `size` bytes) to operand `o`. */
+  /** Writes the i64 that `push` pushes (its low `size` bytes; a v128 for 16) to operand `o`. */
   store(o: Operand, size: number, push: () => void): void {
     this.storeAt(this.address(o), size, o.base === RSP || o.base === 5, push);
   }
@@ -357,33 +431,77 @@ export class RegionWriter {
     this.get(offset).op(Op.i32Add);
   }
 
-  /** Before a slow path: the registers the region writes and its count, back in the state; the instruction's index. */
+  /** Pushes XMM register x as the state holds it. */
+  loadXmmState(x: number): this {
+    return this.i32(0)
+      .simd(SIMD.load)
+      .stateAccess(0, 4, STATE.xmm + 16 * x, true);
+  }
+
+  /** Writes the local of XMM register x back to the state. */
+  storeXmmState(x: number): this {
+    return this.i32(0)
+      .get(XMM0 + x)
+      .simd(SIMD.store)
+      .stateAccess(0, 4, STATE.xmm + 16 * x, true);
+  }
+
+  /** Before a slow path: the registers the region writes and its count, back in the state. */
   private spill(): void {
     for (const r of this.plan.spill) this.storeState64(STATE.registers + 8 * r, () => this.get(REG0 + r));
+    for (const x of this.plan.spillXmm) this.storeXmmState(x);
     this.storeState32(STATE.count, () => this.get(COUNT));
   }
 
+  /**
+   * Runs instruction `i` through its JavaScript implementation, with the
+   * state written back before and read again after; the flags are the
+   * record's from then on. Returns the local holding what the call returned:
+   * the rip to leave for (a branch, or a stop the run loop must see), NaN
+   * to go on.
+   */
+  generic(): number {
+    this.spill();
+    this.i32(this.k).slow(SLOW.generic);
+    const next = this.local(F64);
+    this.set(next);
+    for (const r of this.plan.reload) this.loadState64(STATE.registers + 8 * r).set(REG0 + r);
+    for (const x of this.plan.reloadXmm) this.loadXmmState(x).set(XMM0 + x);
+    this.producer = null;
+    return next;
+  }
+
+  /** Reads `size` bytes at the address in `a` into a fresh local: an i64 (zero-extended), a v128 for 16. */
   loadAt(a: number, size: number, stack: boolean): number {
+    const wide = size === 16;
     const entry = this.local(I32);
     const offset = this.local(I32);
-    const v = this.local(I64);
+    const v = this.local(wide ? V128 : I64);
     this.hit(a, size, CACHE_TABLE.readTag, entry, offset);
-    this.op(Op.if, I64);
+    this.op(Op.if, wide ? V128 : I64);
     this.target(entry, CACHE_TABLE.readBase, offset);
-    this.op(LOAD[size] as number)
-      .b.u32(0)
-      .u32(0);
+    if (wide) this.simd(SIMD.load);
+    else this.op(LOAD[size] as number);
+    this.b.u32(0).u32(0);
     this.op(Op.else);
     this.spill();
     this.get(a)
       .op(Op.f64ConvertI64S)
       .i32(this.k)
       .i32(size + (stack ? STACK_ACCESS : 0))
-      .op(Op.call)
-      .b.u32(IMPORT.load);
-    this.loadState64(STATE.scratch);
+      .slow(SLOW.load);
+    if (wide) this.i32(0).simd(SIMD.load).stateAccess(0, 4, STATE.scratch, true);
+    else this.loadState64(STATE.scratch);
     this.op(Op.end).set(v);
     return v;
+  }
+
+  /** #GP(0) unless the address in `a` is 16-byte aligned (the SSE forms that require it). */
+  aligned(a: number): void {
+    this.get(a).op(Op.i32WrapI64).i32(15).op(Op.i32And, Op.if, VOID);
+    this.spill();
+    this.i32(this.k).slow(SLOW.fault);
+    this.op(Op.end);
   }
 
   storeAt(a: number, size: number, stack: boolean, push: () => void): void {
@@ -393,18 +511,21 @@ export class RegionWriter {
     this.op(Op.if, VOID);
     this.target(entry, CACHE_TABLE.writeBase, offset);
     push();
-    this.op(STORE[size] as number)
-      .b.u32(0)
-      .u32(0);
+    if (size === 16) this.simd(SIMD.store);
+    else this.op(STORE[size] as number);
+    this.b.u32(0).u32(0);
     this.op(Op.else);
     this.spill();
-    this.storeState64(STATE.scratch, push);
+    if (size === 16) {
+      this.i32(0);
+      push();
+      this.simd(SIMD.store).stateAccess(0, 4, STATE.scratch, true);
+    } else this.storeState64(STATE.scratch, push);
     this.get(a)
       .op(Op.f64ConvertI64S)
       .i32(this.k)
       .i32(size + (stack ? STACK_ACCESS : 0))
-      .op(Op.call)
-      .b.u32(IMPORT.store);
+      .slow(SLOW.store);
     this.op(Op.end);
   }
 
@@ -435,7 +556,7 @@ export class RegionWriter {
     this.get(t).i64(16, 0).op(Op.i64Shl).i64(16, 0).op(Op.i64ShrS);
     this.get(t).op(Op.i64Ne, Op.if, VOID);
     this.spill();
-    this.i32(this.k).op(Op.call).b.u32(IMPORT.fault);
+    this.i32(this.k).slow(SLOW.fault);
     this.op(Op.end);
   }
 
