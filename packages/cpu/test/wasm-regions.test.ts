@@ -243,7 +243,7 @@ function sseProgram(seed: number, length: number): string {
   const at = (size: number) => `${PTR[size] ?? 'xmmword'} ptr [r14 + ${Math.floor(rnd() * (257 - size))}]`;
   const lines: string[] = [];
   for (let k = 0; k < length; k++) {
-    const kind = Math.floor(rnd() * 13);
+    const kind = Math.floor(rnd() * 16);
     const r = pick(pool);
     if (kind === 0)
       lines.push(`${pick(['movdqa', 'movaps', 'movapd'])} ${x()}, ${rnd() < 0.5 ? x() : aligned()}`);
@@ -284,7 +284,14 @@ function sseProgram(seed: number, length: number): string {
         rnd() < 0.5 ? `pshufd ${x()}, ${x()}, ${Math.floor(rnd() * 256)}` : `punpcklbw ${x()}, ${x()}`,
       );
     else if (kind === 10) lines.push(rnd() < 0.5 ? `bswap ${r}` : `add ${r}, ${pick(pool)}`);
-    else if (kind === 11) {
+    else if (kind === 12) {
+      const half = pick(['movlpd', 'movlps', 'movhpd', 'movhps']);
+      lines.push(rnd() < 0.5 ? `${half} ${x()}, ${at(8)}` : `${half} ${at(8)}, ${x()}`);
+    } else if (kind === 13) lines.push(`${pick(['psrldq', 'pslldq'])} ${x()}, ${Math.floor(rnd() * 18)}`);
+    else if (kind === 14) {
+      const wide = rnd() < 0.5;
+      lines.push(`xchg ${wide ? r : R32[r]}, ${wide ? pick(pool) : R32[pick(pool)]}`);
+    } else if (kind === 11) {
       // A comparison of doubles (of a register with itself: equal), then a condition on it.
       const a = x();
       lines.push(`${pick(['comisd', 'ucomisd'])} ${a}, ${pick([x(), a, at(8)])}`);

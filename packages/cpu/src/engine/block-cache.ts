@@ -272,6 +272,13 @@ export class BlockCache {
     const cpu = this.cpu as Cpu;
     const port = this.port;
     const frames = new Set<number>();
+    const wasm =
+      limit > 1 &&
+      cpu.wasmRegions &&
+      !!wasmApi &&
+      !!cpu.state.memory &&
+      !this.javascriptOnly.has(rip) &&
+      (cpu.wasmAfter <= 0 || this.hot.has(rip));
     const blocks = [this.decodeBlock(rip, frames, limit)];
     if (limit > 1 && !this.alone.has(rip)) {
       const seen = new Set([rip]);
@@ -279,7 +286,7 @@ export class BlockCache {
       for (let j = 0; j < blocks.length && blocks.length < MAX_REGION_BLOCKS; j++) {
         const from = blocks[j] as Instruction[];
         const page = Math.floor((from[0] as Instruction).address / 4096);
-        for (const [t, anyPage] of successors(from, this.predicted)) {
+        for (const [t, anyPage] of successors(from, this.predicted, wasm)) {
           if (seen.has(t) || (!anyPage && Math.floor(t / 4096) !== page) || this.alone.has(t)) continue;
           seen.add(t);
           if (total >= MAX_REGION_INSTRUCTIONS || blocks.length >= MAX_REGION_BLOCKS) break;
@@ -297,16 +304,15 @@ export class BlockCache {
     let run: ((entry: number) => number) | null = null;
     let heat = 0;
     let slot = -1;
-    if (limit > 1 && cpu.wasmRegions && wasmApi && cpu.state.memory && !this.javascriptOnly.has(rip)) {
-      if (cpu.wasmAfter <= 0 || this.hot.has(rip)) {
-        this.links ??= new WasmLinks(cpu, this);
-        const fn = compileWasmRegion(cpu, blocks, this.predicted, this.links);
-        if (fn) {
-          ({ slot, run } = this.links.add(fn, cpl, blocks.flat()));
-          this.stats.regionsInWasm++;
-        } else this.javascriptOnly.add(rip);
-      } else heat = cpu.wasmAfter;
-    }
+    if (wasm) {
+      this.links ??= new WasmLinks(cpu, this);
+      const fn = compileWasmRegion(cpu, blocks, this.predicted, this.links);
+      if (fn) {
+        ({ slot, run } = this.links.add(fn, cpl, blocks.flat()));
+        this.stats.regionsInWasm++;
+      } else this.javascriptOnly.add(rip);
+    } else if (limit > 1 && cpu.wasmRegions && wasmApi && cpu.state.memory && !this.javascriptOnly.has(rip))
+      heat = cpu.wasmAfter;
     if (!run) run = compileRegion(cpu, blocks, this.predicted);
     while (run === null) {
       blocks.length = Math.ceil(blocks.length / 2);
@@ -376,17 +382,18 @@ function file(index: Map<number, Block[]>, key: number, block: Block): void {
 /**
  * Where the last instruction of a block may go next, when that is known
  * without running it, and whether the target may lie on another page.
- * Direct jumps and calls stay on their page. A conditional jump brings in its
- * taken target only (loops stay inside; the fall-through starts a region of
- * its own, entered through the run loop), and a direct call's return site is
- * left out: measured, regions holding them were bigger and slower to
- * optimise than the exits they saved. A target predicted for an indirect
+ * Direct jumps and calls stay on their page. For JavaScript, a conditional
+ * jump brings in its taken target only (loops stay inside; the fall-through
+ * starts a region of its own, entered through the run loop), and a direct
+ * call's return site is left out: measured, regions holding them were bigger
+ * and slower to optimise than the exits they saved. WebAssembly takes both. A target predicted for an indirect
  * site may be anywhere, and the return site of a predicted call comes with
  * it, for the callee's `ret` to land on inside the region.
  */
 function successors(
   insns: Instruction[],
   predicted: ReadonlyMap<number, readonly number[]>,
+  wasm: boolean,
 ): [number, boolean][] {
   const last = insns[insns.length - 1] as Instruction;
   const o = last.operands[0];
@@ -394,9 +401,15 @@ function successors(
   if (last.invalid) return [];
   const m = last.mnemonic;
   if (o?.kind === OperandKind.Rel) {
-    if (last.cc >= 0 && m.startsWith('j')) return [[o.target, false]];
+    // WebAssembly compiles big functions well: there the fall-through and the return site come too.
+    if ((last.cc >= 0 && m.startsWith('j')) || m === 'call')
+      return wasm
+        ? [
+            [o.target, false],
+            [fall, false],
+          ]
+        : [[o.target, false]];
     if (m === 'jmp') return [[o.target, false]];
-    if (m === 'call') return [[o.target, false]];
     return [];
   }
   const expected = (predicted.get(last.address) ?? []).map((t): [number, boolean] => [t, true]);

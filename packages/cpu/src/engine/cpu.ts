@@ -50,10 +50,11 @@ export class Cpu implements GuestCpu {
   /**
    * How hot a JavaScript region gets before it is translated again to
    * WebAssembly: each entry counts 16, each instruction it runs 1 (0: at
-   * once). A WebAssembly module costs far more to make than a function, so
-   * code that runs a few times stays in JavaScript.
+   * once). Code that runs only a few times, as start-up code does, is not
+   * worth a WebAssembly module; code entered four times is (measured on
+   * bench/run.mjs: 64 and 0 beat 500 and 2000 on the sort).
    */
-  wasmAfter = 2000;
+  wasmAfter = 64;
   rip = 0;
   /** RFLAGS bits other than the six arithmetic flags (IF, DF, AC, ID…), with bit 1 set. */
   sysFlags = RFLAGS.FIXED1 | RFLAGS.IF;

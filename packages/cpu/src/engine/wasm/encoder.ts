@@ -203,6 +203,8 @@ export interface ModuleSpec {
   types?: FuncType[];
   /** Export the imported functions too, under their names (so that they can go into a table). */
   reexport?: boolean;
+  /** A name for the exported function in the name section (profiles and stack traces show it). */
+  debugName?: string;
 }
 
 function section(out: Bytes, id: number, content: Bytes): void {
@@ -246,5 +248,10 @@ export function encodeModule(spec: ModuleSpec): Uint8Array {
   for (const [n, t] of runs) fn.u32(n).byte(t);
   fn.bytes(spec.exported.body.view()).byte(Op.end);
   section(out, 10, new Bytes().u32(1).sized(fn));
+  if (spec.debugName) {
+    // Custom section "name", subsection 1: the function names.
+    const names = new Bytes().u32(1).u32(spec.imports.length).name(spec.debugName);
+    section(out, 0, new Bytes().name('name').byte(1).sized(names));
+  }
   return out.view().slice();
 }

@@ -78,6 +78,16 @@ export function translateInstruction(w: RegionWriter, i: Instruction, observed: 
     w.op(Op.select).setReg(d.reg, size);
     return true;
   }
+  if (m === 'xchg' && isGpr(d) && isGpr(s) && d.size === s.size) {
+    // Between registers (with memory it locks: generic); a 32-bit exchange zero-extends both.
+    const t = w.local(I64);
+    w.reg(d.reg, 8).set(t);
+    w.reg(s.reg, size).setReg(d.reg, size);
+    w.get(t);
+    if (size === 4) w.op(Op.i32WrapI64);
+    w.setReg(s.reg, size);
+    return true;
+  }
   if (m === 'cdqe' || m === 'cwde') {
     // Sign-extend the low half of rax / eax into the whole.
     if (m === 'cdqe') w.reg(0, 8).op(Op.i64Extend32S).setReg(0, 8);

@@ -227,6 +227,8 @@ export function compileWasmRegion(
       locals: code.locals,
       body: w.b,
     },
+    // Named after the entry rip, as JavaScript regions are.
+    debugName: `x86_${(blocks[0]?.[0]?.address ?? 0).toString(16).replace('-', 'm')}`,
   });
   const instance = new api.Instance(new api.Module(bytes), { x: { mem: memory, tab: links.table } });
   return instance.exports.run as RegionFunction;

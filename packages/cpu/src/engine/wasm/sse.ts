@@ -2,7 +2,8 @@
  * The SSE instructions a WebAssembly region runs natively, on v128 locals:
  * the moves of 16, 8 and 4 bytes between XMM registers, general registers
  * and memory (movdqa/movdqu/movaps/movups/movapd/movupd, movq, movd, movsd,
- * movss), the bitwise ops, byte/word/dword/qword adds, subtracts and
+ * movss, movlpd/movhpd/movlps/movhps), the whole-register byte shifts
+ * (psrldq/pslldq), the bitwise ops, byte/word/dword/qword adds, subtracts and
  * compares for equality, pminub/pmaxub, pmovmskb and comisd/ucomisd: what
  * memcpy, strlen, strcmp, their kin and comparisons of doubles are made of. Legacy SSE requires a 16-byte memory
  * operand to be aligned (#GP(0) otherwise) except in the unaligned moves.
@@ -26,6 +27,7 @@ const V = {
   or: 0x50,
   xor: 0x51,
   i8x16Bitmask: 0x64,
+  shuffle: 0x0d,
   f64x2ExtractLane: 0x21,
 } as const;
 
@@ -120,6 +122,19 @@ export function translateSse(w: RegionWriter, i: Instruction): boolean {
   }
   if ((m === 'comisd' || m === 'ucomisd') && isXmm(d) && (isXmm(s) || (mem(s) && s.size === 8)))
     return compareDouble(w, i);
+  if ((m === 'movlpd' || m === 'movlps' || m === 'movhpd' || m === 'movhps') && (isXmm(d) || isXmm(s)))
+    return moveHalf(w, i, m.startsWith('movh') ? 1 : 0);
+  if ((m === 'psrldq' || m === 'pslldq') && isXmm(d) && s.kind === OperandKind.Imm) {
+    // Whole-register byte shifts: a shuffle with zeros (lane 16 of the pair).
+    const n = s.immLo & 0xff;
+    const right = m === 'psrldq';
+    w.xmm(d.reg);
+    zero(w);
+    w.simd(V.shuffle);
+    for (let k = 0; k < 16; k++) w.b.byte(right ? (k + n < 16 ? k + n : 16) : k >= n ? k - n : 16);
+    w.setXmm(d.reg);
+    return true;
+  }
   if (m === 'movq' || m === 'movd') return moveScalar(w, i, m === 'movq' ? 8 : 4, false);
   if (m === 'movsd' || m === 'movss') return moveScalar(w, i, m === 'movsd' ? 8 : 4, true);
   return false;
@@ -225,4 +240,26 @@ function compareDouble(w: RegionWriter, i: Instruction): true {
   w.op(Op.end);
   w.producer = { kind: 'word', wide: false, res: word, dst: -1, src: -1 };
   return true;
+}
+
+/** movlpd/movlps (`half` 0) and movhpd/movhps (1): one quadword between memory and the low or high half. */
+function moveHalf(w: RegionWriter, i: Instruction, half: number): boolean {
+  const [d, s] = i.operands as [Operand, Operand];
+  if (isXmm(d) && isMem(i, s) && s.size === 8) {
+    w.xmm(d.reg);
+    w.get(w.load(s, 8));
+    w.simd(V.i64x2ReplaceLane);
+    w.b.byte(half);
+    w.setXmm(d.reg);
+    return true;
+  }
+  if (isMem(i, d) && d.size === 8 && isXmm(s)) {
+    w.store(d, 8, () => {
+      w.xmm(s.reg);
+      w.simd(V.i64x2ExtractLane);
+      w.b.byte(half);
+    });
+    return true;
+  }
+  return false;
 }
