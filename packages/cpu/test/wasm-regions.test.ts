@@ -630,4 +630,24 @@ ret`);
     m.cpu.port.readBytes(DATA, after);
     expect(Buffer.from(after).toString('hex')).toBe(Buffer.from(native.buffer).toString('hex'));
   });
+
+  it('adds the FS base that a wrmsr run generically set to later loads through FS', () => {
+    // At CPL 0: wrmsr to FS_BASE, then a load through FS (with a ModRM operand, not moffs).
+    const m = machine(
+      assemble(`mov ecx, 0xc0000100
+mov eax, ${DATA}
+xor edx, edx
+wrmsr
+xor ebx, ebx
+mov rax, fs:[rbx + 8]
+syscall`),
+      {},
+      0,
+    );
+    m.cpu.wasmAfter = 0;
+    m.cpu.port.writeBytes(DATA + 8, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    runToSyscall(m);
+    expect(m.cpu.stats.regionsInWasm).toBeGreaterThan(0);
+    expect(m.cpu.getReg(0)).toBe(0x0807060504030201n);
+  });
 });

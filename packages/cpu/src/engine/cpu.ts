@@ -464,7 +464,10 @@ export class Cpu implements GuestCpu {
       const before = this.loopCount;
       const next = block.run(block.entry);
       this.rip = next;
-      if (block.heat > 0 && (block.heat -= 16 + this.loopCount - before) <= 0) blocks.promote(block);
+      if (block.heat > 0) {
+        block.heat -= 16 + this.loopCount - before;
+        if (block.heat <= 0) blocks.promote(block);
+      }
       if (this.site !== -1) {
         // The region that left through the site: the last one a WebAssembly dispatch ran.
         blocks.observe(this.site, next, blocks.running ?? block);

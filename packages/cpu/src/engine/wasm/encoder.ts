@@ -235,7 +235,7 @@ export function encodeModule(spec: ModuleSpec): Uint8Array {
   section(out, 3, new Bytes().u32(1).u32(spec.imports.length));
   const exports = new Bytes().u32(1 + (spec.reexport ? spec.imports.length : 0));
   exports.name(spec.exported.name).byte(0x00).u32(spec.imports.length);
-  if (spec.reexport) spec.imports.forEach((i, k) => exports.name(i.name).byte(0x00).u32(k));
+  if (spec.reexport) for (const [k, i] of spec.imports.entries()) exports.name(i.name).byte(0x00).u32(k);
   section(out, 7, exports);
   // Locals, run-length encoded by type.
   const runs: [number, number][] = [];

@@ -15,8 +15,7 @@
  */
 import type { Instruction } from '../../decoder/instruction.js';
 import type { Block, BlockCache } from '../block-cache.js';
-import type { Cpu } from '../cpu.js';
-import { stackAddress } from '../cpu.js';
+import { type Cpu, stackAddress } from '../cpu.js';
 import { CpuFault } from '../fault.js';
 import { carryOf, computeFlags, conditionHolds } from '../flags.js';
 import { type Semantics, semanticsOf } from '../handlers/registry.js';
@@ -43,7 +42,7 @@ export class WasmLinks {
   /** The regions' functions, after the slow paths (writer.ts SLOW). */
   readonly table: WasmTable;
   private readonly dispatch: Dispatch;
-  /** The region (its first entry) in each slot; null for free slots. */
+  /** The region (its first entry) last put in each slot; null before the first. */
   private readonly regions: (Block | null)[] = [];
   private readonly free: number[] = [];
   /** The instructions of the region in each slot, by index (`cpu.k`), for generic ones, and their semantics. */
@@ -83,7 +82,8 @@ export class WasmLinks {
   /**
    * Puts a region's function in the table and returns how its entries run:
    * through the dispatcher, which follows user-mode regions from one to the
-   * next (supervisor-mode regions run alone). `region` names it for faults.
+   * next (supervisor-mode regions run alone). `insns` are its instructions,
+   * for those that run generically.
    */
   add(
     fn: RegionFunction,
@@ -105,7 +105,7 @@ export class WasmLinks {
     const chain = cpl === 3 ? 1 : 0;
     const at = slot;
     const run = (entry: number): number => {
-      // FS and GS bases change only in JavaScript (wrmsr, wrfsbase, arch_prctl).
+      // FS and GS bases change in JavaScript only (arch_prctl, and wrmsr, wrfsbase, swapgs run generically).
       segments[0] = cpu.fsBase;
       segments[1] = cpu.gsBase;
       let rip: number;
@@ -368,6 +368,9 @@ function slowPaths(cpu: Cpu, links: WasmLinks): Record<string, (...args: number[
       const s = links.semantics[slot]?.[k];
       if (!s) throw new CpuFault(6, undefined);
       s.exec(cpu, insn);
+      // wrfsbase, wrmsr or swapgs may have moved a segment base the region's next access adds.
+      cpu.state.segments[0] = cpu.fsBase;
+      cpu.state.segments[1] = cpu.gsBase;
       // A branch goes where it went; a stop (halt, TF, a request) is left for the run loop to see.
       if (s.branch || cpu.loopLimit === 0) {
         cpu.state.site[0] = NO_SITE;

@@ -131,7 +131,7 @@ export function translateSse(w: RegionWriter, i: Instruction): boolean {
     w.xmm(d.reg);
     zero(w);
     w.simd(V.shuffle);
-    for (let k = 0; k < 16; k++) w.b.byte(right ? (k + n < 16 ? k + n : 16) : k >= n ? k - n : 16);
+    for (let k = 0; k < 16; k++) w.b.byte(right ? Math.min(k + n, 16) : k >= n ? k - n : 16);
     w.setXmm(d.reg);
     return true;
   }
