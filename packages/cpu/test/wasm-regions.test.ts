@@ -230,9 +230,9 @@ const SSE_ARITH = [
 /**
  * A loop of random SSE moves and integer ops between XMM registers, general
  * registers and the buffer at r14 (aligned forms at multiples of 16), mixed
- * with comparisons of doubles and instructions that run generically (pshufd,
- * punpcklbw, bswap), so that state goes back and forth between WebAssembly
- * locals and the CPU.
+ * with comparisons of doubles, lane shifts, unpacks, packs and shuffles, and
+ * instructions that run generically (pmaddwd, psadbw, pmulhw, bswap), so
+ * that state goes back and forth between WebAssembly locals and the CPU.
  */
 function sseProgram(seed: number, length: number): string {
   const rnd = random(seed);
@@ -243,7 +243,7 @@ function sseProgram(seed: number, length: number): string {
   const at = (size: number) => `${PTR[size] ?? 'xmmword'} ptr [r14 + ${Math.floor(rnd() * (257 - size))}]`;
   const lines: string[] = [];
   for (let k = 0; k < length; k++) {
-    const kind = Math.floor(rnd() * 16);
+    const kind = Math.floor(rnd() * 18);
     const r = pick(pool);
     if (kind === 0)
       lines.push(`${pick(['movdqa', 'movaps', 'movapd'])} ${x()}, ${rnd() < 0.5 ? x() : aligned()}`);
@@ -279,16 +279,32 @@ function sseProgram(seed: number, length: number): string {
       if (form === 0) lines.push(`${op} ${x()}, ${x()}`);
       else if (form === 1) lines.push(`${op} ${x()}, ${at(size)}`);
       else lines.push(`${op} ${at(size)}, ${x()}`);
-    } else if (kind === 9)
-      lines.push(
-        rnd() < 0.5 ? `pshufd ${x()}, ${x()}, ${Math.floor(rnd() * 256)}` : `punpcklbw ${x()}, ${x()}`,
-      );
+    } else if (kind === 9) lines.push(`${pick(['pmaddwd', 'psadbw', 'pmulhw'])} ${x()}, ${x()}`);
     else if (kind === 10) lines.push(rnd() < 0.5 ? `bswap ${r}` : `add ${r}, ${pick(pool)}`);
     else if (kind === 12) {
       const half = pick(['movlpd', 'movlps', 'movhpd', 'movhps']);
       lines.push(rnd() < 0.5 ? `${half} ${x()}, ${at(8)}` : `${half} ${at(8)}, ${x()}`);
     } else if (kind === 13) lines.push(`${pick(['psrldq', 'pslldq'])} ${x()}, ${Math.floor(rnd() * 18)}`);
-    else if (kind === 14) {
+    else if (kind === 15) {
+      const shift = pick(['psllw', 'psraw', 'psrlw', 'pslld', 'psrad', 'psrld', 'psllq', 'psrlq']);
+      lines.push(`${shift} ${x()}, ${Math.floor(rnd() * 70)}`);
+    } else if (kind === 16) {
+      const op = pick([
+        'punpcklbw',
+        'punpckhbw',
+        'punpcklwd',
+        'punpckhwd',
+        'punpckldq',
+        'punpckhdq',
+        'punpcklqdq',
+        'punpckhqdq',
+        'packsswb',
+        'packuswb',
+        'packssdw',
+      ]);
+      lines.push(`${op} ${x()}, ${rnd() < 0.7 ? x() : aligned()}`);
+      lines.push(`pshufd ${x()}, ${rnd() < 0.7 ? x() : aligned()}, ${Math.floor(rnd() * 256)}`);
+    } else if (kind === 14) {
       const wide = rnd() < 0.5;
       lines.push(`xchg ${wide ? r : R32[r]}, ${wide ? pick(pool) : R32[pick(pool)]}`);
     } else if (kind === 11) {

@@ -3,7 +3,8 @@
  * the moves of 16, 8 and 4 bytes between XMM registers, general registers
  * and memory (movdqa/movdqu/movaps/movups/movapd/movupd, movq, movd, movsd,
  * movss, movlpd/movhpd/movlps/movhps), the whole-register byte shifts
- * (psrldq/pslldq), the bitwise ops, byte/word/dword/qword adds, subtracts and
+ * (psrldq/pslldq), lane shifts by an immediate, the unpacks, packs and
+ * pshufd, the bitwise ops, byte/word/dword/qword adds, subtracts and
  * compares for equality, pminub/pmaxub, pmovmskb and comisd/ucomisd: what
  * memcpy, strlen, strcmp, their kin and comparisons of doubles are made of. Legacy SSE requires a 16-byte memory
  * operand to be aligned (#GP(0) otherwise) except in the unaligned moves.
@@ -56,6 +57,39 @@ const BINARY: Record<string, number> = {
   paddq: 0xce,
   psubq: 0xd1,
 };
+/** Lane shifts by an immediate: SIMD instruction, lane width in bits, arithmetic. */
+const SHIFTS: Record<string, [number, number, boolean]> = {
+  psllw: [0x8b, 16, false],
+  psraw: [0x8c, 16, true],
+  psrlw: [0x8d, 16, false],
+  pslld: [0xab, 32, false],
+  psrad: [0xac, 32, true],
+  psrld: [0xad, 32, false],
+  psllq: [0xcb, 64, false],
+  psrlq: [0xcd, 64, false],
+};
+
+/** Interleaves of the low or high halves: the shuffle of (destination, source) that makes each. */
+function interleave(bytes: number, high: boolean): number[] {
+  const out: number[] = [];
+  for (let e = 0; e < 8 / bytes; e++)
+    for (const from of [0, 16])
+      for (let b = 0; b < bytes; b++) out.push(from + (high ? 8 : 0) + e * bytes + b);
+  return out;
+}
+const UNPACK: Record<string, number[]> = {
+  punpcklbw: interleave(1, false),
+  punpckhbw: interleave(1, true),
+  punpcklwd: interleave(2, false),
+  punpckhwd: interleave(2, true),
+  punpckldq: interleave(4, false),
+  punpckhdq: interleave(4, true),
+  punpcklqdq: interleave(8, false),
+  punpckhqdq: interleave(8, true),
+};
+/** Narrowing with saturation: destination to the low half, source to the high. */
+const PACK: Record<string, number> = { packsswb: 0x65, packuswb: 0x66, packssdw: 0x85 };
+
 /** andn: the destination inverted, and the source. */
 const AND_NOT = new Set(['pandn', 'andnps', 'andnpd']);
 const MOVES_ALIGNED = new Set(['movdqa', 'movaps', 'movapd']);
@@ -113,6 +147,46 @@ export function translateSse(w: RegionWriter, i: Instruction): boolean {
       source(w, s, true);
       w.simd(BINARY[m] as number);
     }
+    w.setXmm(d.reg);
+    return true;
+  }
+  if (m in SHIFTS && isXmm(d) && s.kind === OperandKind.Imm) {
+    const [op, width, arithmetic] = SHIFTS[m] as [number, number, boolean];
+    const n = s.immLo & 0xff;
+    // Past the lane width a logical shift clears the lanes, an arithmetic one fills them with the sign.
+    if (n >= width && !arithmetic) zero(w);
+    else
+      w.xmm(d.reg)
+        .i32(Math.min(n, width - 1))
+        .simd(op);
+    w.setXmm(d.reg);
+    return true;
+  }
+  if (m in UNPACK && isXmm(d) && (isXmm(s) || (mem(s) && s.size === 16))) {
+    w.xmm(d.reg);
+    source(w, s, true);
+    w.simd(V.shuffle);
+    w.b.bytes(UNPACK[m] as number[]);
+    w.setXmm(d.reg);
+    return true;
+  }
+  if (m in PACK && isXmm(d) && (isXmm(s) || (mem(s) && s.size === 16))) {
+    w.xmm(d.reg);
+    source(w, s, true);
+    w.simd(PACK[m] as number).setXmm(d.reg);
+    return true;
+  }
+  if (
+    m === 'pshufd' &&
+    isXmm(d) &&
+    (isXmm(s) || (mem(s) && s.size === 16)) &&
+    i.operands[2]?.kind === OperandKind.Imm
+  ) {
+    const order = (i.operands[2] as Operand).immLo;
+    source(w, s, true);
+    zero(w);
+    w.simd(V.shuffle);
+    for (let k = 0; k < 4; k++) for (let b = 0; b < 4; b++) w.b.byte(4 * ((order >> (2 * k)) & 3) + b);
     w.setXmm(d.reg);
     return true;
   }
