@@ -4,7 +4,7 @@
  * their vectors, error codes and CR2, and delivery through the IDT.
  */
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE, DATA, machine, runToSyscall, STACK_TOP } from './support/machine.js';
+import { assemble, CODE, DATA, machine, runToFault, runToSyscall, STACK_TOP } from './support/machine.js';
 
 describe('translated execution', () => {
   it('runs a counted loop to the closed-form sum, counting every instruction', () => {
@@ -66,18 +66,7 @@ ret`),
 });
 
 describe('faults (SDM vol. 3, 6.15)', () => {
-  function fault(source: string) {
-    const seen: { vector: number; error: number | undefined; address: number; rip: number }[] = [];
-    const m = machine(assemble(source), {
-      exception(c, vector, error, address) {
-        seen.push({ vector, error, address, rip: c.rip });
-        c.requestStop();
-        return true;
-      },
-    });
-    m.cpu.run(1e6);
-    return { seen, m };
-  }
+  const fault = (source: string) => runToFault(source, undefined, 1e6);
 
   it('#DE on division by zero, rip at the div, nothing written', () => {
     const { seen, m } = fault('mov eax, 5\nxor ecx, ecx\nmov edx, 3\ndiv ecx\nsyscall');

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool, run, tempDir } from '@x/testkit';
 import { describe, expect, it } from 'vitest';
-import { assemble, CODE, DATA, machine, runToSyscall, STACK_TOP } from './support/machine.js';
+import { assemble, CODE, DATA, machine, runToFault, runToSyscall, STACK_TOP } from './support/machine.js';
 
 const M64 = (1n << 64n) - 1n;
 const ARITH = 0x8d5;
@@ -504,20 +504,11 @@ syscall`),
     });
   }
 
-  /** Runs `source` until its first exception; the exception and the rip it was raised at. */
-  function firstFault(source: string) {
-    const seen: { vector: number; error: number | undefined; address: number; rip: number }[] = [];
-    const m = machine(assemble(source), {
-      exception(c, vector, error, address) {
-        seen.push({ vector, error, address, rip: c.rip });
-        c.requestStop();
-        return true;
-      },
+  /** Runs `source` with regions in WebAssembly at once until its first exception. */
+  const firstFault = (source: string) =>
+    runToFault(source, (m) => {
+      m.cpu.wasmAfter = 0;
     });
-    m.cpu.wasmAfter = 0;
-    m.cpu.run(1e7);
-    return { seen, m };
-  }
 
   it('stops at a page fault in the middle of a WebAssembly loop with the exact state', () => {
     // Stores walk off the end of the data page on the 513th iteration.

@@ -67,3 +67,33 @@ export function runToSyscall(m: Machine, budget = 1e9): void {
   m.cpu.run(budget);
   if (!done) throw new Error('program did not reach its syscall');
 }
+
+/** An exception the CPU was about to deliver: vector, error code, address (CR2 for #PF) and the rip it was raised at. */
+export interface SeenException {
+  vector: number;
+  error: number | undefined;
+  address: number;
+  rip: number;
+}
+
+/**
+ * Runs `source` until its first exception (or `budget` instructions), which
+ * the hook takes instead of the IDT; `prepare` may adjust the machine first.
+ */
+export function runToFault(
+  source: string,
+  prepare: (m: Machine) => void = () => {},
+  budget = 1e7,
+): { seen: SeenException[]; m: Machine } {
+  const seen: SeenException[] = [];
+  const m = machine(assemble(source), {
+    exception(c, vector, error, address) {
+      seen.push({ vector, error, address, rip: c.rip });
+      c.requestStop();
+      return true;
+    },
+  });
+  prepare(m);
+  m.cpu.run(budget);
+  return { seen, m };
+}
